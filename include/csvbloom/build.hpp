@@ -1,0 +1,86 @@
+// csvbloom/build.hpp: build a filter from CSV inputs with the parallel pipeline.
+//
+// readers (parse CSV chunks into key batches) -> MPMC queue -> hash workers
+// -> MPMC queue -> one reducer thread, the only writer of the bit array.
+// See docs/DESIGN.md. The library takes explicit values for everything: the
+// CLI decides defaults (thread counts, sizing when capacity is unknown).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "csvbloom/filter.hpp"
+#include "csvbloom/key_spec.hpp"
+
+namespace csvbloom {
+
+enum class OnError : std::uint8_t { fail, skip };
+
+struct BuildOptions {
+  std::vector<std::string> inputs;  // file paths; "-" is standard input
+  KeySpec key;
+  OnError on_error{OnError::fail};
+  bool allow_ragged{false};          // accept rows whose field count differs from the header's
+  std::uint64_t max_record_bytes{64ull << 20};
+  unsigned readers{1};
+  unsigned workers{1};               // 0: readers hash their own batches
+  std::size_t chunk_bytes{4u << 20}; // unit of parallel parsing within a file
+  std::size_t queue_batches{0};      // batches in flight per queue; 0 = 2 * (readers + workers)
+  std::size_t max_reported_errors{10};
+  // Polled between chunks; when it becomes true the build stops with Error(cancelled).
+  const std::atomic<bool>* cancel{nullptr};
+};
+
+struct BadRow {
+  std::string file;
+  std::uint64_t line;
+  std::string what;
+};
+
+struct FileStats {
+  std::string path;
+  std::uint64_t bytes{};
+  std::uint64_t rows{};
+};
+
+struct BuildStats {
+  std::uint64_t files{};
+  std::uint64_t bytes{};        // input bytes read (decompressed bytes for compressed inputs)
+  std::uint64_t rows{};         // data records seen (header and blank lines excluded)
+  std::uint64_t keys_inserted{};
+  std::uint64_t bad_rows{};
+  std::uint64_t empty_keys{};
+  std::vector<BadRow> first_bad_rows;  // up to max_reported_errors, in input order
+  std::vector<FileStats> per_file;
+  double seconds{};
+};
+
+// Live counters, safe to read from another thread while a build runs (the
+// CLI's progress line). Updated once per chunk, never per row.
+struct BuildProgress {
+  std::atomic<std::uint64_t> bytes_done{0};
+  std::atomic<std::uint64_t> rows_done{0};
+  std::atomic<std::uint64_t> files_done{0};
+  std::uint64_t bytes_total{0};  // set before the pipeline starts (0 if unknown, e.g. stdin)
+  std::uint64_t files_total{0};
+};
+
+// Checks that every input exists, is readable and not a directory, and that
+// every file's header has the key columns; collects ALL problems and throws
+// one Error listing them, before any work is done.
+void check_inputs(const BuildOptions& options);
+
+// Inserts every key of every input into `filter` (which must be writable).
+// Throws csvbloom::Error: bad_csv (with file and line) under OnError::fail,
+// missing_column, io, cancelled.
+BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress = nullptr);
+
+// Rough number of data rows in the inputs, from their sizes and the bytes per
+// row in a sample of each file's head; for sizing when capacity is unknown.
+// Returns 0 when it cannot tell (standard input).
+std::uint64_t estimate_rows(const std::vector<std::string>& inputs, const Dialect& dialect);
+
+}  // namespace csvbloom

@@ -1,0 +1,85 @@
+// csvbloom/format.hpp: the on-disk filter file (specified in docs/FORMAT.md).
+//
+// Little-endian throughout: a fixed 64-byte prefix, the key spec, zero padding
+// to a multiple of 64 bytes (so the mapped payload is cache-line aligned), the
+// bit array, and an 8-byte XXH3-64 checksum of every byte before it. No
+// timestamps, host names or other non-determinism: same inputs, same bytes.
+// Loading validates every field before trusting it (no allocation or mapping
+// larger than the file justifies) and then the checksum; any failure is
+// Error(corrupt_filter) saying what was wrong.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "csvbloom/filter.hpp"
+#include "csvbloom/key_spec.hpp"
+
+namespace csvbloom {
+
+inline constexpr char kMagic[8] = {'C', 'S', 'V', 'B', 'L', 'O', 'O', 'M'};
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+// What the file records besides the bits.
+struct FilterMetadata {
+  KeySpec key;
+  std::uint64_t capacity{0};  // the sizing input; 0 when --bits/--hashes were explicit
+  double target_fpr{0.0};     // the sizing input; 0 when explicit
+  friend bool operator==(const FilterMetadata&, const FilterMetadata&) = default;
+};
+
+struct LoadedFilter {
+  BloomFilter filter;
+  FilterMetadata metadata;
+  std::uint64_t file_bytes{};
+};
+
+// Serialises the complete file image (header, payload, checksum).
+std::vector<std::uint8_t> serialize_header(const BloomFilter& f, const FilterMetadata& m);
+// Writes the whole file to an open descriptor (streaming the payload, computing
+// the checksum on the way). Throws Error(io) on a short write or errno.
+void write_filter(int fd, const BloomFilter& f, const FilterMetadata& m, const std::string& path_for_errors);
+
+// Crash-safe output: a temp file ".<name>.tmp-<pid>-XXXXXX" created in the
+// target's directory at construction (so an unwritable directory fails before
+// any work), written through fd(), then commit(): fsync, rename over the
+// target, fsync the directory. Until commit the target is untouched; the
+// destructor removes an uncommitted temp file. A process killed with SIGKILL
+// leaves its temp file; remove_stale_temps() (called after a successful
+// commit) deletes those whose pid is no longer alive.
+class AtomicFileWriter {
+ public:
+  explicit AtomicFileWriter(std::string target_path);  // throws Error(io)
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  ~AtomicFileWriter();
+
+  const std::string& target_path() const noexcept { return target_; }
+  const std::string& temp_path() const noexcept { return temp_; }
+  int fd() const noexcept { return fd_; }
+  void commit();  // throws Error(io); the temp file is removed on failure
+  void remove_stale_temps() const noexcept;
+
+ private:
+  std::string target_, temp_;
+  int fd_{-1};
+  bool committed_{false};
+};
+
+// save = AtomicFileWriter + write_filter + commit.
+void save_filter_atomic(const std::string& path, const BloomFilter& f, const FilterMetadata& m);
+
+// Validates and loads a file image held in memory (copies the bits). Used by
+// the fuzzer and by tests; throws Error(corrupt_filter).
+LoadedFilter parse_filter(const std::uint8_t* data, std::size_t size, const std::string& name_for_errors);
+
+// Maps `path` read-only and validates it (checksum included unless
+// verify_checksum is false). The filter views the mapping.
+LoadedFilter load_filter(const std::string& path, bool verify_checksum = true);
+
+// A short, stable fingerprint of everything that must match for two filters to
+// merge (layout, bits, hashes, hash, seed, key spec): 16 hex digits.
+std::string merge_fingerprint(const FilterParams& p, const FilterMetadata& m);
+
+}  // namespace csvbloom

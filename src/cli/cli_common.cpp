@@ -1,0 +1,119 @@
+// cli_common.cpp: see cli_common.hpp.
+#include "cli/cli_common.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+namespace csvbloom::cli {
+
+void add_verbosity_flags(CLI::App& app, Verbosity& v) {
+  app.add_flag("-q,--quiet", v.quiet, "Print nothing on stderr but errors");
+  app.add_flag("-v,--verbose", v.verbose, "Say more (repeat for debug detail)");
+}
+
+void setup_logging(const Verbosity& v) {
+  auto logger = spdlog::stderr_logger_st("csvbloom");
+  logger->set_pattern("csvbloom: %l: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(v.quiet ? spdlog::level::err
+                            : v.verbose >= 2 ? spdlog::level::trace
+                            : v.verbose == 1 ? spdlog::level::debug
+                                             : spdlog::level::info);
+}
+
+void print_error(const std::string& what) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "csvbloom: error: %s\n", what.c_str());
+}
+
+std::string with_commas(std::uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) {
+    bytes /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+  return buf;
+}
+
+char parse_delimiter(const std::string& t) {
+  if (t.size() == 1) return t[0];
+  if (t == "\\t" || t == "tab" || t == "TAB") return '\t';
+  if (t == "\\\\") return '\\';
+  if (t.size() == 4 && t[0] == '\\' && t[1] == 'x') {
+    char* end = nullptr;
+    long v = std::strtol(t.c_str() + 2, &end, 16);
+    if (*end == '\0') return static_cast<char>(v);
+  }
+  throw CLI::ValidationError("--delimiter", "must be one byte, or \\t, tab or \\xHH (got '" + t + "')");
+}
+
+std::string describe_byte(char c) {
+  if (c == '\t') return "\\t";
+  if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+    return buf;
+  }
+  return std::string(1, c);
+}
+
+std::vector<KeyColumn> parse_key_columns(const std::vector<std::string>& keys) {
+  std::vector<KeyColumn> cols;
+  for (const auto& k : keys) {
+    if (k.empty()) throw CLI::ValidationError("--key", "a key column can't be empty");
+    if (k[0] == '=') {
+      cols.push_back({k.substr(1), 0});
+      continue;
+    }
+    if (k.find_first_not_of("0123456789") == std::string::npos) {
+      unsigned long long v = std::strtoull(k.c_str(), nullptr, 10);
+      if (v == 0 || v > UINT32_MAX)
+        throw CLI::ValidationError("--key", "column indexes start at 1 (got " + k + ")");
+      cols.push_back({"", static_cast<std::uint32_t>(v)});
+      continue;
+    }
+    cols.push_back({k, 0});
+  }
+  return cols;
+}
+
+namespace {
+char g_temp_path[PATH_MAX + 1];
+volatile sig_atomic_t g_protected = 0;
+
+extern "C" void on_fatal_signal(int sig) {
+  if (g_protected) ::unlink(g_temp_path);
+  ::_exit(128 + sig);
+}
+}  // namespace
+
+void protect_temp_file(const std::string& temp_path) {
+  std::size_t n = std::min<std::size_t>(temp_path.size(), PATH_MAX);
+  std::memcpy(g_temp_path, temp_path.data(), n);
+  g_temp_path[n] = '\0';
+  g_protected = 1;
+  struct sigaction sa {};
+  sa.sa_handler = on_fatal_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+}
+
+void unprotect_temp_file() { g_protected = 0; }
+
+}  // namespace csvbloom::cli

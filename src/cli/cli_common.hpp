@@ -1,0 +1,49 @@
+// cli_common.hpp: what the subcommands share: exit codes, logging, number
+// formatting, key-spec flags, and the signal handling that keeps output
+// atomic. The library knows none of this.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "csvbloom/key_spec.hpp"
+
+namespace csvbloom::cli {
+
+// Exit codes every subcommand uses (README "Exit codes").
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNoneFound = 1;  // query: no key may be present
+inline constexpr int kExitError = 2;      // usage, input, I/O or corrupt filter
+
+// Verbosity shared by all subcommands: -q / -v.
+struct Verbosity {
+  bool quiet{false};
+  int verbose{0};
+};
+void add_verbosity_flags(CLI::App& app, Verbosity& v);
+void setup_logging(const Verbosity& v);
+
+// Prints "csvbloom: error: <what>" on stderr.
+void print_error(const std::string& what);
+
+// 1234567 -> "1,234,567"; bytes -> "1.2 MiB".
+std::string with_commas(std::uint64_t n);
+std::string human_bytes(double bytes);
+
+// Parses --delimiter: one byte given literally, or \t, tab, \\, \xHH.
+char parse_delimiter(const std::string& text);
+std::string describe_byte(char c);
+
+// --key values: a number is a 1-based index, anything else a header name; a
+// leading '=' forces a name (for headers that are numbers: --key =2020).
+std::vector<KeyColumn> parse_key_columns(const std::vector<std::string>& keys);
+
+// While a build writes, SIGINT/SIGTERM/SIGHUP remove the temp file and exit
+// with 128+signal. The path is copied into static storage (async-signal-safe).
+void protect_temp_file(const std::string& temp_path);
+void unprotect_temp_file();
+
+}  // namespace csvbloom::cli

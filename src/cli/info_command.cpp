@@ -1,0 +1,72 @@
+// info_command.cpp: `csvbloom info`: every parameter of a filter file.
+#include <cstdio>
+
+#include "cli/cli_common.hpp"
+#include "cli/commands.hpp"
+#include "cli/json_writer.hpp"
+#include "cli/stats_json.hpp"
+#include "csvbloom/format.hpp"
+
+namespace csvbloom::cli {
+namespace {
+
+struct InfoFlags {
+  std::string filter;
+  bool json{false};
+};
+
+int run_info(const InfoFlags& f) {
+  LoadedFilter lf = load_filter(f.filter, true);
+  const BloomFilter& bf = lf.filter;
+  const FilterParams& p = bf.params();
+  const FilterMetadata& m = lf.metadata;
+  const FillStats fill = bf.fill_stats();
+  if (f.json) {
+    JsonWriter w;
+    w.begin_object().field("file", f.filter).field("file_bytes", lf.file_bytes).field("format_version", kFormatVersion);
+    write_filter_json(w, bf, m, fill);
+    w.end_object();
+    std::fputs(w.str().c_str(), stdout);
+    return kExitOk;
+  }
+  std::string norm;
+  if (m.key.normalization.trim) norm += "trim";
+  if (m.key.normalization.lowercase) norm += norm.empty() ? "lowercase" : ", lowercase";
+  if (norm.empty()) norm = "none";
+  std::printf("file:              %s (%s bytes, format v%u)\n", f.filter.c_str(), with_commas(lf.file_bytes).c_str(),
+              kFormatVersion);
+  std::printf("layout:            %s%s\n", layout_name(p.layout),
+              p.layout == Layout::blocked512 ? " (512-bit blocks, one cache line per key)" : "");
+  std::printf("bits:              %s (%s)\n", with_commas(p.bits).c_str(), human_bytes(static_cast<double>(bf.size_bytes())).c_str());
+  std::printf("hashes:            %u\n", p.hashes);
+  std::printf("hash:              xxh3-128, seed 0x%016llx\n", static_cast<unsigned long long>(p.seed));
+  std::printf("keys inserted:     %s (rows, duplicates included)\n", with_commas(bf.keys_inserted()).c_str());
+  std::printf("key:               %s (delimiter '%s', %s, normalisation: %s)\n", m.key.describe().c_str(),
+              describe_byte(m.key.dialect.delimiter).c_str(), m.key.dialect.has_header ? "header" : "no header",
+              norm.c_str());
+  if (m.target_fpr > 0)
+    std::printf("sized for:         %s keys at FPR %g\n", with_commas(m.capacity).c_str(), m.target_fpr);
+  else
+    std::printf("sized for:         explicit --bits/--hashes\n");
+  std::printf("fill ratio:        %.4f\n", fill.fill_ratio);
+  std::printf("est. distinct:     %s\n", with_commas(static_cast<std::uint64_t>(fill.estimated_distinct + 0.5)).c_str());
+  std::printf("est. FPR:          %.4g\n", fill.estimated_fpr);
+  std::printf("merge fingerprint: %s (filters merge only when this matches)\n", merge_fingerprint(p, m).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> register_info(CLI::App& app) {
+  auto f = std::make_shared<InfoFlags>();
+  CLI::App* cmd = app.add_subcommand("info", "Show a filter's parameters and fill");
+  cmd->footer(
+      "Verifies the file's checksum, then prints its layout, size, hashes, seed,\n"
+      "key spec, fill ratio, estimated distinct keys and FPR, and the merge\n"
+      "fingerprint (two filters can be merged only when their fingerprints match).");
+  cmd->add_option("filter", f->filter, "Filter file")->required();
+  cmd->add_flag("--json", f->json, "Print JSON for scripts");
+  return [f] { return run_info(*f); };
+}
+
+}  // namespace csvbloom::cli

@@ -1,0 +1,68 @@
+// merge_command.cpp: `csvbloom merge`: the union of filters built as shards.
+#include <spdlog/spdlog.h>
+
+#include "cli/cli_common.hpp"
+#include "cli/commands.hpp"
+#include "csvbloom/error.hpp"
+#include "csvbloom/format.hpp"
+
+namespace csvbloom::cli {
+namespace {
+
+struct MergeFlags {
+  std::string output;
+  std::vector<std::string> inputs;
+  Verbosity verbosity;
+};
+
+int run_merge(const MergeFlags& f) {
+  setup_logging(f.verbosity);
+  AtomicFileWriter out(f.output);  // fail early on an unwritable directory
+  LoadedFilter first = load_filter(f.inputs[0], true);
+  BloomFilter merged(first.filter.params());
+  merged.merge_from(first.filter);
+  const std::string fp = merge_fingerprint(first.filter.params(), first.metadata);
+  for (std::size_t i = 1; i < f.inputs.size(); ++i) {
+    LoadedFilter next = load_filter(f.inputs[i], true);
+    if (!(next.metadata == first.metadata) || !(next.filter.params() == first.filter.params())) {
+      std::string what;
+      const auto& a = first.metadata;
+      const auto& b = next.metadata;
+      if (!(a.key == b.key)) what = "key spec '" + a.key.describe() + "' vs '" + b.key.describe() + "'";
+      else if (a.capacity != b.capacity)
+        what = "capacity " + std::to_string(a.capacity) + " vs " + std::to_string(b.capacity);
+      else if (a.target_fpr != b.target_fpr)
+        what = "target fpr " + std::to_string(a.target_fpr) + " vs " + std::to_string(b.target_fpr);
+      if (!what.empty())
+        throw Error(ErrorKind::incompatible, f.inputs[i] + " can't be merged with " + f.inputs[0] + ": " + what +
+                                                 " (build every shard with the same --key, --capacity and --fpr)");
+    }
+    merged.merge_from(next.filter);  // names differing bits/hashes/seed/layout
+  }
+  write_filter(out.fd(), merged, first.metadata, out.temp_path());
+  out.commit();
+  out.remove_stale_temps();
+  if (!f.verbosity.quiet)
+    spdlog::info("merged {} filters into {} ({} keys inserted, fingerprint {})", f.inputs.size(), f.output,
+                 with_commas(merged.keys_inserted()), fp);
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> register_merge(CLI::App& app) {
+  auto f = std::make_shared<MergeFlags>();
+  CLI::App* cmd = app.add_subcommand("merge", "Union of filters with identical parameters");
+  cmd->footer(
+      "All inputs must share layout, bits, hashes, seed, key spec, capacity and FPR\n"
+      "(build shards with the same explicit --capacity/--fpr). The result is\n"
+      "byte-identical to one build over all the shards' inputs.\n\n"
+      "Example:\n"
+      "  csvbloom merge -o all.bloom shard-*.bloom");
+  cmd->add_option("-o,--output", f->output, "Filter file to write (atomically)")->required();
+  cmd->add_option("inputs", f->inputs, "Filters to merge")->required()->expected(1, -1);
+  add_verbosity_flags(*cmd, f->verbosity);
+  return [f] { return run_merge(*f); };
+}
+
+}  // namespace csvbloom::cli

@@ -1,0 +1,106 @@
+// stats_json.cpp: see stats_json.hpp.
+#include "cli/stats_json.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "cli/cli_common.hpp"
+#include "cli/json_writer.hpp"
+#include "csvbloom/error.hpp"
+
+namespace csvbloom::cli {
+
+void print_build_summary(const std::string& output, const BuildStats& s, const BloomFilter& f,
+                         const FilterMetadata& m, const FillStats& fill, bool per_file) {
+  const double secs = s.seconds > 0 ? s.seconds : 1e-9;
+  std::fprintf(stderr, "csvbloom: wrote %s: %s files, %s, %s rows, %s keys inserted (%s bad rows, %s empty keys)\n",
+               output.c_str(), with_commas(s.files).c_str(), human_bytes(static_cast<double>(s.bytes)).c_str(),
+               with_commas(s.rows).c_str(), with_commas(s.keys_inserted).c_str(), with_commas(s.bad_rows).c_str(),
+               with_commas(s.empty_keys).c_str());
+  char target[64] = "";
+  if (m.target_fpr > 0) std::snprintf(target, sizeof target, " (target %.4g)", m.target_fpr);
+  std::fprintf(stderr, "  filter: %s, %s bits (%s), %u hashes; ~%s distinct keys; estimated FPR %.4g%s\n",
+               layout_name(f.params().layout), with_commas(f.bits()).c_str(),
+               human_bytes(static_cast<double>(f.size_bytes())).c_str(), f.params().hashes,
+               with_commas(static_cast<std::uint64_t>(fill.estimated_distinct + 0.5)).c_str(), fill.estimated_fpr,
+               target);
+  std::fprintf(stderr, "  %.2f s, %s/s, %.1f M rows/s\n", s.seconds,
+               human_bytes(static_cast<double>(s.bytes) / secs).c_str(), static_cast<double>(s.rows) / secs / 1e6);
+  if (per_file)
+    for (const auto& pf : s.per_file)
+      std::fprintf(stderr, "  %s: %s, %s rows\n", pf.path.c_str(), human_bytes(static_cast<double>(pf.bytes)).c_str(),
+                   with_commas(pf.rows).c_str());
+}
+
+void write_filter_json(JsonWriter& w, const BloomFilter& f, const FilterMetadata& m, const FillStats& fill) {
+  const FilterParams& p = f.params();
+  char seed[24];
+  std::snprintf(seed, sizeof seed, "0x%016llx", static_cast<unsigned long long>(p.seed));
+  w.field("layout", layout_name(p.layout))
+      .field("bits", p.bits)
+      .field("bytes", f.size_bytes())
+      .field("hashes", p.hashes)
+      .field("hash_algorithm", "xxh3-128")
+      .field("seed", std::string(seed))
+      .field("keys_inserted", f.keys_inserted())
+      .field("capacity", m.capacity)
+      .field("target_fpr", m.target_fpr);
+  w.begin_object("key");
+  w.begin_array("columns");
+  if (m.key.columns.empty()) {
+    w.begin_object().field("index", std::uint64_t{1}).end_object();
+  }
+  for (const auto& c : m.key.columns) {
+    w.begin_object();
+    if (c.by_name()) w.field("name", c.name);
+    else w.field("index", static_cast<std::uint64_t>(c.index));
+    w.end_object();
+  }
+  w.end_array();
+  w.field("delimiter", std::string(1, m.key.dialect.delimiter))
+      .field("has_header", m.key.dialect.has_header)
+      .field("trim", m.key.normalization.trim)
+      .field("lowercase", m.key.normalization.lowercase);
+  w.end_object();
+  w.field("set_bits", fill.set_bits)
+      .field("fill_ratio", fill.fill_ratio)
+      .field("estimated_distinct_keys", fill.estimated_distinct)
+      .field("estimated_fpr", fill.estimated_fpr)
+      .field("merge_fingerprint", merge_fingerprint(p, m));
+}
+
+void write_stats_json(const std::string& path, const std::string& output, const BuildStats& s,
+                      const BloomFilter& f, const FilterMetadata& m, const FillStats& fill) {
+  JsonWriter w;
+  w.begin_object()
+      .field("output", output)
+      .field("files", s.files)
+      .field("bytes", s.bytes)
+      .field("rows", s.rows)
+      .field("keys_inserted", s.keys_inserted)
+      .field("bad_rows", s.bad_rows)
+      .field("empty_keys", s.empty_keys)
+      .field("seconds", s.seconds)
+      .field("bytes_per_second", s.seconds > 0 ? static_cast<double>(s.bytes) / s.seconds : 0.0)
+      .field("rows_per_second", s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0);
+  w.begin_array("first_bad_rows");
+  for (const auto& b : s.first_bad_rows)
+    w.begin_object().field("file", b.file).field("line", b.line).field("what", b.what).end_object();
+  w.end_array();
+  w.begin_object("filter");
+  write_filter_json(w, f, m, fill);
+  w.end_object();
+  w.end_object();
+  const std::string text = w.str();
+  if (path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  std::FILE* fp = std::fopen(path.c_str(), "wb");
+  if (!fp || std::fwrite(text.data(), 1, text.size(), fp) != text.size() || std::fclose(fp) != 0)
+    throw Error(ErrorKind::io, std::string("can't write stats: ") + std::strerror(errno), path);
+}
+
+}  // namespace csvbloom::cli

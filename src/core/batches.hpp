@@ -1,0 +1,65 @@
+// batches.hpp: the units that move between pipeline stages.
+//
+// KeyBatch: the keys of one chunk, back to back in one arena, with end
+// offsets. Its memory is kept across reuse (clear() keeps capacity), so after
+// the first few chunks no stage allocates.
+// HashBatch: the 128-bit hashes of one KeyBatch, for the reducer.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "csvbloom/hash.hpp"
+
+namespace csvbloom::detail {
+
+class KeyBatch {
+ public:
+  void clear() noexcept {
+    size_ = 0;
+    ends_.clear();
+  }
+  std::size_t key_count() const noexcept { return ends_.size(); }
+  bool empty() const noexcept { return ends_.empty(); }
+
+  // Room for n more bytes at write_ptr().
+  char* reserve(std::size_t n) {
+    if (size_ + n > capacity_) grow(size_ + n);
+    return data_.get() + size_;
+  }
+  void commit_key(std::size_t n) {
+    size_ += n;
+    ends_.push_back(size_);
+  }
+  // Drops keys added after a checkpoint (a chunk re-parsed after a bad guess).
+  std::size_t checkpoint() const noexcept { return ends_.size(); }
+  void rollback(std::size_t keys) noexcept {
+    ends_.resize(keys);
+    size_ = keys ? ends_.back() : 0;
+  }
+
+  const char* key_data(std::size_t i) const noexcept { return data_.get() + (i ? ends_[i - 1] : 0); }
+  std::size_t key_size(std::size_t i) const noexcept { return ends_[i] - (i ? ends_[i - 1] : 0); }
+
+ private:
+  void grow(std::size_t need) {
+    std::size_t cap = capacity_ ? capacity_ : (64u << 10);
+    while (cap < need) cap *= 2;
+    auto fresh = std::make_unique<char[]>(cap);
+    if (size_) std::memcpy(fresh.get(), data_.get(), size_);
+    data_ = std::move(fresh);
+    capacity_ = cap;
+  }
+  std::unique_ptr<char[]> data_;
+  std::size_t size_{0}, capacity_{0};
+  std::vector<std::size_t> ends_;
+};
+
+struct HashBatch {
+  std::vector<KeyHash> hashes;
+  void clear() noexcept { hashes.clear(); }
+};
+
+}  // namespace csvbloom::detail

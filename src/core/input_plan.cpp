@@ -1,0 +1,269 @@
+// input_plan.cpp: open, stat and read the headers of all inputs up front.
+#include "core/input_plan.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <numeric>
+
+#include "core/byte_scan.hpp"
+#include "core/key_builder.hpp"
+#include "core/record_splitter.hpp"
+#include "csvbloom/error.hpp"
+
+namespace csvbloom::detail {
+namespace {
+
+struct Fd {
+  int fd{-1};
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) s += ", ";
+    if (i == 40) {
+      s += "... (" + std::to_string(names.size()) + " in all)";
+      break;
+    }
+    s += names[i].empty() ? "(empty)" : names[i];
+  }
+  return s;
+}
+
+// Reads the first record of a regular file starting at `offset`. Returns
+// false with `problem` set when it can't be read as CSV.
+bool read_first_record(int fd, std::uint64_t size, std::uint64_t offset, const Dialect& d,
+                       std::uint64_t max_record_bytes, std::vector<std::string>& fields, std::uint64_t& next,
+                       std::string& problem) {
+  std::vector<char> buf;
+  std::size_t want = 64u << 10;
+  for (;;) {
+    std::uint64_t avail = size - offset;
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want, avail));
+    buf.resize(n);
+    std::size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        problem = std::strerror(errno);
+        return false;
+      }
+      if (r == 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    buf.resize(got);
+    const bool at_eof = offset + got >= size;
+    const char* b = buf.data();
+    const char* e = b + got;
+    // Skip empty lines before the first record, as Python's reader does.
+    RecordSplitter probe(d.delimiter, d.quote, {0});
+    RecordInfo r = probe.next(b, e, at_eof);
+    const char* p = b;
+    while (r.state == RecordState::blank && r.next < e) {
+      p = r.next;
+      r = probe.next(p, e, at_eof);
+    }
+    if (r.state == RecordState::blank) {  // only empty lines
+      fields.clear();
+      next = offset + got;
+      return true;
+    }
+    if (r.state == RecordState::unterminated_quote) {
+      problem = "unterminated quote in the first record";
+      return false;
+    }
+    if (r.state == RecordState::incomplete) {
+      if (got >= max_record_bytes) {
+        problem = "first record is longer than the record limit (" + std::to_string(max_record_bytes) + " bytes)";
+        return false;
+      }
+      want *= 4;
+      continue;
+    }
+    std::vector<std::uint32_t> all(r.field_count);
+    std::iota(all.begin(), all.end(), 0u);
+    RecordSplitter splitter(d.delimiter, d.quote, all);
+    splitter.next(p, e, at_eof);
+    fields.clear();
+    std::string tmp;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const FieldRef& f = splitter.key(i);
+      tmp.resize(static_cast<std::size_t>(f.end - f.begin) + 1);
+      tmp.resize(decode_field(f, d.quote, tmp.data()));
+      fields.push_back(tmp);
+    }
+    next = offset + static_cast<std::uint64_t>(r.next - b);
+    return true;
+  }
+}
+
+}  // namespace
+
+std::string resolve_key_columns(const KeySpec& key, const std::vector<std::string>& header,
+                                std::uint32_t field_count, std::vector<std::uint32_t>& columns) {
+  columns.clear();
+  if (key.columns.empty()) {
+    columns.push_back(0);
+    return {};
+  }
+  for (const auto& c : key.columns) {
+    if (!c.by_name()) {
+      if (c.index > field_count)
+        return "key column " + std::to_string(c.index) + " is out of range: the " +
+               (header.empty() ? "first record has " : "header has ") + std::to_string(field_count) +
+               " column" + (field_count == 1 ? "" : "s") +
+               (header.empty() ? std::string() : " (" + join_names(header) + ")");
+      columns.push_back(c.index - 1);
+      continue;
+    }
+    if (header.empty()) return "key column '" + c.name + "' is a name, but the input has no header: use an index";
+    std::vector<std::uint32_t> hits;
+    for (std::uint32_t i = 0; i < header.size(); ++i)
+      if (header[i] == c.name) hits.push_back(i);
+    if (hits.empty()) return "no column '" + c.name + "' in the header (columns: " + join_names(header) + ")";
+    if (hits.size() > 1) {
+      std::string where;
+      for (auto h : hits) where += (where.empty() ? "" : " and ") + std::to_string(h + 1);
+      return "column '" + c.name + "' appears " + std::to_string(hits.size()) + " times in the header (columns " +
+             where + "): select it by index";
+    }
+    columns.push_back(hits[0]);
+  }
+  return {};
+}
+
+std::vector<InputFile> plan_inputs(const BuildOptions& options) {
+  const Dialect& d = options.key.dialect;
+  std::vector<InputFile> files;
+  std::vector<std::string> problems;
+  bool missing_column = false;
+  int stdin_count = 0;
+  if (options.inputs.empty()) problems.push_back("no inputs given");
+  for (const auto& path : options.inputs) {
+    InputFile in;
+    in.path = path;
+    if (path == "-") {
+      in.stream = true;
+      if (++stdin_count == 2) problems.push_back("-: standard input is given more than once");
+      files.push_back(std::move(in));
+      continue;
+    }
+    Fd fd;
+    fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd.fd < 0) {
+      problems.push_back(path + ": " + std::strerror(errno));
+      continue;
+    }
+    struct stat st {};
+    if (::fstat(fd.fd, &st) != 0) {
+      problems.push_back(path + ": " + std::strerror(errno));
+      continue;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      problems.push_back(path + ": is a directory");
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) {  // FIFO, character device, socket: read once, in order
+      in.stream = true;
+      files.push_back(std::move(in));
+      continue;
+    }
+    in.size = static_cast<std::uint64_t>(st.st_size);
+    char bom[3];
+    ssize_t got = ::pread(fd.fd, bom, 3, 0);
+    if (got < 0) {
+      problems.push_back(path + ": " + std::strerror(errno));
+      continue;
+    }
+    std::uint64_t start = starts_with_bom(bom, static_cast<std::size_t>(got)) ? 3 : 0;
+    in.data_start = start;
+    if (start < in.size) {
+      std::vector<std::string> first;
+      std::uint64_t after_first = 0;
+      std::string problem;
+      if (!read_first_record(fd.fd, in.size, start, d, options.max_record_bytes, first, after_first, problem)) {
+        problems.push_back(path + ":1: " + problem);
+        continue;
+      }
+      if (!first.empty()) {
+        if (d.has_header) {
+          in.header = first;
+          in.data_start = after_first;
+          // The header may hold quoted newlines: count them for line numbers.
+          std::vector<char> head(static_cast<std::size_t>(after_first));
+          if (::pread(fd.fd, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()))
+            in.data_start_line = 1 + count_quotes_newlines(head.data(), head.size(), d.quote).newlines;
+        }
+        std::string why = resolve_key_columns(options.key, in.header, static_cast<std::uint32_t>(first.size()),
+                                              in.key_columns);
+        if (!why.empty()) {
+          missing_column = true;
+          problems.push_back(path + ": " + why);
+          continue;
+        }
+        if (!options.allow_ragged) in.expected_fields = static_cast<std::uint32_t>(first.size());
+      }
+    }
+    files.push_back(std::move(in));
+  }
+  if (!problems.empty()) {
+    std::string msg;
+    if (problems.size() == 1) {
+      msg = problems[0];
+    } else {
+      msg = std::to_string(problems.size()) + " inputs can't be used:";
+      for (std::size_t i = 0; i < problems.size(); ++i) {
+        if (i == 50) {
+          msg += "\n  ... and " + std::to_string(problems.size() - 50) + " more";
+          break;
+        }
+        msg += "\n  " + problems[i];
+      }
+    }
+    throw Error(missing_column ? ErrorKind::missing_column : ErrorKind::io, msg);
+  }
+  return files;
+}
+
+}  // namespace csvbloom::detail
+
+namespace csvbloom {
+
+std::uint64_t estimate_rows(const std::vector<std::string>& inputs, const Dialect& dialect) {
+  // Bytes per row from each file's first 64 KiB (newlines counted; a file
+  // that short is counted exactly). Streams make the total unknowable.
+  constexpr std::size_t kSample = 64u << 10;
+  double rows = 0;
+  std::vector<char> buf(kSample);
+  for (const auto& path : inputs) {
+    if (path == "-") return 0;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) continue;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return 0;
+    }
+    ssize_t got = ::pread(fd, buf.data(), buf.size(), 0);
+    ::close(fd);
+    if (got <= 0) continue;
+    const auto lines = detail::count_quotes_newlines(buf.data(), static_cast<std::size_t>(got), dialect.quote).newlines;
+    const double per_file = static_cast<std::size_t>(got) == static_cast<std::size_t>(st.st_size)
+                                ? static_cast<double>(lines + (buf[static_cast<std::size_t>(got) - 1] != '\n'))
+                                : static_cast<double>(st.st_size) * static_cast<double>(std::max<std::uint64_t>(lines, 1)) /
+                                      static_cast<double>(got);
+    rows += std::max(0.0, per_file - (dialect.has_header ? 1 : 0));
+  }
+  return static_cast<std::uint64_t>(rows + 0.5);
+}
+
+}  // namespace csvbloom

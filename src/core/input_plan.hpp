@@ -1,0 +1,43 @@
+// input_plan.hpp: what the pipeline knows about each input before it starts.
+//
+// Planning opens and stats every input and reads each regular file's header,
+// so that every unreadable file and missing key column is reported at once,
+// before any work. Streams (stdin, FIFOs) can't be read twice: their header
+// is resolved when the pipeline reaches them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "csvbloom/build.hpp"
+
+namespace csvbloom::detail {
+
+struct InputFile {
+  std::string path;                    // as given; "-" is standard input
+  bool stream{false};                  // read sequentially (stdin, FIFO, character device)
+  std::uint64_t size{0};               // regular files
+  std::uint64_t data_start{0};         // offset of the first data record (after BOM and header)
+  std::uint64_t data_start_line{1};    // its 1-based line number
+  std::vector<std::uint32_t> key_columns;  // 0-based; resolved at plan time for regular files
+  std::uint32_t expected_fields{0};    // 0: any field count is accepted
+  std::vector<std::string> header;     // decoded header names (empty without a header)
+};
+
+// Throws one Error listing every problem found.
+std::vector<InputFile> plan_inputs(const BuildOptions& options);
+
+// Resolves the key columns against a header (or, without a header, against
+// the first record's field count). Returns an empty string on success, else a
+// message (without the file name) for the user.
+std::string resolve_key_columns(const KeySpec& key, const std::vector<std::string>& header,
+                                std::uint32_t field_count, std::vector<std::uint32_t>& columns);
+
+// The UTF-8 byte order mark, skipped at the start of every input.
+inline bool starts_with_bom(const char* p, std::size_t n) noexcept {
+  return n >= 3 && static_cast<unsigned char>(p[0]) == 0xEF && static_cast<unsigned char>(p[1]) == 0xBB &&
+         static_cast<unsigned char>(p[2]) == 0xBF;
+}
+
+}  // namespace csvbloom::detail

@@ -1,0 +1,78 @@
+// input_window.cpp: see input_window.hpp.
+#include "core/input_window.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "csvbloom/error.hpp"
+
+namespace csvbloom::detail {
+
+void InputWindow::attach(int fd, bool stream, std::uint64_t file_size, std::string path) {
+  fd_ = fd;
+  stream_ = stream;
+  file_size_ = file_size;
+  path_ = std::move(path);
+  base_ = 0;
+  len_ = 0;
+  eof_ = !stream && file_size == 0;
+}
+
+void InputWindow::reserve(std::size_t need) {
+  if (need <= capacity_) return;
+  std::size_t cap = capacity_ ? capacity_ : (1u << 20);
+  while (cap < need) cap *= 2;
+  auto fresh = std::make_unique<char[]>(cap);
+  if (len_) std::memcpy(fresh.get(), data_.get(), len_);
+  data_ = std::move(fresh);
+  capacity_ = cap;
+}
+
+bool InputWindow::extend(std::size_t min_more) {
+  if (eof_) return false;
+  std::size_t want = min_more;
+  if (!stream_) {
+    const std::uint64_t left = file_size_ - (base_ + len_);
+    if (left < want) want = static_cast<std::size_t>(left);
+    if (want == 0) {
+      eof_ = true;
+      return false;
+    }
+  }
+  reserve(len_ + want);
+  std::size_t got = 0;
+  while (got < want) {
+    ssize_t r = stream_ ? ::read(fd_, data_.get() + len_ + got, want - got)
+                        : ::pread(fd_, data_.get() + len_ + got, want - got,
+                                  static_cast<off_t>(base_ + len_ + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorKind::io, std::string("read failed: ") + std::strerror(errno), path_);
+    }
+    if (r == 0) {
+      if (!stream_)
+        throw Error(ErrorKind::io,
+                    "the file shrank while being read (it had " + std::to_string(file_size_) +
+                        " bytes; reading stopped at " + std::to_string(base_ + len_ + got) + ")",
+                    path_);
+      eof_ = true;
+      break;
+    }
+    got += static_cast<std::size_t>(r);
+  }
+  len_ += got;
+  if (!stream_ && base_ + len_ >= file_size_) eof_ = true;
+  return got > 0;
+}
+
+void InputWindow::drop_before(std::uint64_t offset) noexcept {
+  const std::size_t drop = static_cast<std::size_t>(offset - base_);
+  if (drop == 0) return;
+  std::memmove(data_.get(), data_.get() + drop, len_ - drop);
+  len_ -= drop;
+  base_ = offset;
+}
+
+}  // namespace csvbloom::detail

@@ -1,0 +1,53 @@
+// input_window.hpp: a reader's sliding window over one input's bytes.
+//
+// Readers own their I/O (large pread()s for files, read() for streams) rather
+// than mapping files: the window is reused from chunk to chunk, so resident
+// memory stays at a few chunk sizes per reader however large the input, and a
+// file that shrinks while being read is detected (a short pread) instead of
+// faulting (SIGBUS on a mapping).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace csvbloom::detail {
+
+class InputWindow {
+ public:
+  // fd stays owned by the caller. For a stream, size is unknown (0) and
+  // reads are sequential.
+  void attach(int fd, bool stream, std::uint64_t file_size, std::string path);
+
+  // Files: forget the window and restart it at `offset` (nothing read yet).
+  void reset(std::uint64_t offset) noexcept {
+    base_ = offset;
+    len_ = 0;
+    eof_ = !stream_ && offset >= file_size_;
+  }
+  // Reads at least `min_more` more bytes (fewer only at end of input). Returns
+  // false when nothing more could be read (end of input). Throws Error(io).
+  bool extend(std::size_t min_more);
+  // Drops the bytes before `offset` (which must be inside the window).
+  void drop_before(std::uint64_t offset) noexcept;
+
+  std::uint64_t base() const noexcept { return base_; }
+  std::uint64_t end_offset() const noexcept { return base_ + len_; }
+  bool at_eof() const noexcept { return eof_; }
+  const char* at(std::uint64_t offset) const noexcept { return data_.get() + (offset - base_); }
+  const char* end() const noexcept { return data_.get() + len_; }
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  void reserve(std::size_t need);
+  int fd_{-1};
+  bool stream_{false};
+  bool eof_{false};
+  std::uint64_t file_size_{0};
+  std::uint64_t base_{0};
+  std::size_t len_{0}, capacity_{0};
+  std::unique_ptr<char[]> data_;
+  std::string path_;
+};
+
+}  // namespace csvbloom::detail

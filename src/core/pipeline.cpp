@@ -1,0 +1,558 @@
+// pipeline.cpp: build_filter, the parallel pipeline (docs/DESIGN.md).
+//
+//   readers ──KeyBatch──▶ key queue ──▶ workers ──HashBatch──▶ hash queue ──▶ reducer
+//      ▲                                  │  ▲                                  │
+//      └──────────── key pool ◀───────────┘  └────────── hash pool ◀────────────┘
+//
+// - Work is split into chunks (options.chunk_bytes of one file; a stream is
+//   one chunk), handed out in input order by one atomic counter, so a single
+//   huge file is parsed by every reader and 10,000 tiny files cost one counter
+//   increment each, not a thread each.
+// - A reader turns one chunk into one KeyBatch; chunk_ledger.hpp explains how
+//   neighbouring chunks agree on record boundaries before keys are released.
+// - Workers hash whole batches; the reducer, the only writer of the bit array,
+//   inserts whole batches with prefetching (BloomFilter::insert_batch).
+// - Batches come from fixed pools: memory is the filter plus
+//   pool_size x (chunk keys) plus readers x (window), whatever the input size.
+// - Determinism: a Bloom filter is an OR of its keys' bits, and every key of
+//   every input is inserted exactly once, so the bytes do not depend on thread
+//   counts, chunk size or scheduling.
+// - Errors: a chunk's bad rows become real only when its start is verified.
+//   Under OnError::fail the first failing chunk (in input order) stops the
+//   chunks after it; the chunks before it still finish, so the error reported
+//   is always the first bad row of the input, whatever the thread count.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/batch_queue.hpp"
+#include "core/batches.hpp"
+#include "core/byte_scan.hpp"
+#include "core/chunk_ledger.hpp"
+#include "core/input_plan.hpp"
+#include "core/input_window.hpp"
+#include "core/key_builder.hpp"
+#include "core/record_splitter.hpp"
+#include "csvbloom/build.hpp"
+#include "csvbloom/error.hpp"
+
+namespace csvbloom {
+namespace detail {
+namespace {
+
+// Bytes read past a chunk's end up front, so that the record straddling the
+// end is usually complete without a second read (rows are ~100 B-10 KiB).
+constexpr std::size_t kLookahead = 64u << 10;
+// A stream's batch is released once it holds this many key bytes.
+constexpr std::size_t kStreamBatchBytes = 1u << 20;
+
+struct Chunk {
+  std::uint32_t file;
+  std::uint32_t index;  // within the file
+  std::uint64_t begin, end;
+};
+
+struct PendingBadRow {
+  std::uint64_t offset;
+  std::uint64_t line;
+  std::string what;
+};
+
+// What one chunk found; merged into the totals once, at commit.
+struct ChunkResult {
+  std::uint64_t rows{0}, empty_keys{0}, bad_rows{0};
+  std::vector<PendingBadRow> bad;  // the first few
+  void clear() {
+    rows = empty_keys = bad_rows = 0;
+    bad.clear();
+  }
+};
+
+// Counts newlines lazily, only when a bad row needs its line number.
+struct LineCursor {
+  std::uint64_t offset{0};
+  std::uint64_t line{1};
+  std::uint64_t advance(const InputWindow& w, std::uint64_t to, char quote) {
+    if (to > offset) {
+      line += count_quotes_newlines(w.at(offset), static_cast<std::size_t>(to - offset), quote).newlines;
+      offset = to;
+    }
+    return line;
+  }
+};
+
+class Pipeline {
+ public:
+  Pipeline(const BuildOptions& o, BloomFilter& f, BuildProgress* p)
+      : opt_(o), filter_(f), progress_(p), files_(plan_inputs(o)),
+        readers_(std::max(1u, o.readers)), workers_(o.workers),
+        key_pool_(pool_size()), hash_pool_(pool_size()) {
+    plan_chunks();
+  }
+
+  BuildStats run();
+
+ private:
+  std::size_t pool_size() const {
+    std::size_t n = opt_.queue_batches ? opt_.queue_batches : 2 * (readers_ + workers_);
+    return std::max<std::size_t>(n, readers_ + 1);  // each reader holds one while parsing
+  }
+  void plan_chunks();
+  void reader_main();
+  void worker_main();
+  void reducer_main();
+  void process_file_chunk(std::size_t g, KeyBatch*& batch, InputWindow& w);
+  void process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w);
+  std::uint64_t parse_records(const InputFile& in, RecordSplitter& sp, InputWindow& w, std::uint64_t from,
+                              std::uint64_t until, KeyBatch& batch, ChunkResult& res, LineCursor& lines);
+  void add_bad(ChunkResult& res, LineCursor& lines, const InputWindow& w, std::uint64_t offset, std::string what);
+  void release(KeyBatch*& batch);
+  void finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes);
+  bool stopped(std::size_t g) const {
+    return g > stop_after_.load(std::memory_order_acquire) ||
+           (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed));
+  }
+  void fail(std::size_t g, std::exception_ptr e);
+
+  const BuildOptions& opt_;
+  BloomFilter& filter_;
+  BuildProgress* progress_;
+  std::vector<InputFile> files_;
+  unsigned readers_, workers_;
+  std::vector<Chunk> chunks_;
+  std::vector<std::unique_ptr<ChunkLedger>> ledgers_;
+  BatchPool<KeyBatch> key_pool_;
+  BatchPool<HashBatch> hash_pool_;
+  BatchQueue<KeyBatch> key_queue_;
+  BatchQueue<HashBatch> hash_queue_;
+  std::atomic<std::size_t> next_chunk_{0};
+  std::atomic<std::size_t> stop_after_{SIZE_MAX};
+
+  std::mutex mu_;  // guards what follows; taken once per chunk
+  BuildStats stats_;
+  std::vector<std::pair<std::size_t, BadRow>> bad_rows_;  // (chunk, row), sorted at the end
+  std::optional<std::pair<std::size_t, std::exception_ptr>> failure_;
+};
+
+void Pipeline::plan_chunks() {
+  const std::uint64_t step = std::max<std::uint64_t>(opt_.chunk_bytes, 4096);
+  ledgers_.resize(files_.size());
+  stats_.per_file.resize(files_.size());
+  for (std::uint32_t f = 0; f < files_.size(); ++f) {
+    const InputFile& in = files_[f];
+    stats_.per_file[f].path = in.path == "-" ? "<stdin>" : in.path;
+    std::uint32_t n = 0;
+    if (in.stream) {
+      chunks_.push_back({f, n++, 0, 0});
+    } else {
+      for (std::uint64_t b = in.data_start; b < in.size; b += step)
+        chunks_.push_back({f, n++, b, std::min(in.size, b + step)});
+    }
+    ledgers_[f] = std::make_unique<ChunkLedger>(n);
+    if (progress_) {
+      progress_->bytes_total += in.size;
+      if (n == 0) progress_->files_done.fetch_add(1, std::memory_order_relaxed);  // empty or header only
+    }
+  }
+  if (progress_) progress_->files_total = files_.size();
+}
+
+void Pipeline::fail(std::size_t g, std::exception_ptr e) {
+  std::lock_guard lock(mu_);
+  if (!failure_ || g < failure_->first) failure_ = {g, e};
+  std::size_t cur = stop_after_.load();
+  while (g < cur && !stop_after_.compare_exchange_weak(cur, g)) {
+  }
+}
+
+void Pipeline::add_bad(ChunkResult& res, LineCursor& lines, const InputWindow& w, std::uint64_t offset,
+                       std::string what) {
+  ++res.bad_rows;
+  if (res.bad.size() < std::max<std::size_t>(opt_.max_reported_errors, 1))
+    res.bad.push_back({offset, lines.advance(w, offset, opt_.key.dialect.quote), std::move(what)});
+}
+
+std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, InputWindow& w, std::uint64_t p,
+                                      std::uint64_t until, KeyBatch& batch, ChunkResult& res, LineCursor& lines) {
+  const char quote = opt_.key.dialect.quote;
+  const Normalization norm = opt_.key.normalization;
+  const std::uint32_t expected = in.expected_fields;
+  const std::uint32_t needed = sp.max_key_column() + 1;
+  while (p < until) {
+    if (p >= w.end_offset() && !w.extend(kLookahead)) break;  // end of input
+    RecordInfo r = sp.next(w.at(p), w.end(), w.at_eof());
+    switch (r.state) {
+      case RecordState::incomplete: {
+        if (w.end_offset() - p > opt_.max_record_bytes) {
+          add_bad(res, lines, w, p,
+                  "record longer than the limit of " + std::to_string(opt_.max_record_bytes) +
+                      " bytes (--max-record-bytes)");
+          // Resynchronise at the next line end outside quotes, dropping the
+          // bytes passed over so that memory stays bounded.
+          bool in_quotes = false;
+          std::uint64_t q = p;
+          for (;;) {
+            if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote)) {
+              p = q + static_cast<std::uint64_t>(hit - w.at(q));
+              break;
+            }
+            q = w.end_offset();
+            lines.advance(w, q, quote);
+            w.drop_before(q);
+            if (!w.extend(kLookahead)) {
+              p = q;
+              break;
+            }
+          }
+          continue;
+        }
+        if (p > w.base() + (w.end_offset() - w.base()) / 2 && in.stream) {
+          lines.advance(w, p, quote);
+          w.drop_before(p);  // keep a stream's window small
+        }
+        w.extend(std::max<std::size_t>(kLookahead, static_cast<std::size_t>(w.end_offset() - p)));
+        continue;
+      }
+      case RecordState::blank:
+        p += static_cast<std::uint64_t>(r.next - w.at(p));
+        continue;
+      case RecordState::unterminated_quote:
+        ++res.rows;
+        add_bad(res, lines, w, p, "unterminated quote: a quoted field opened in this record never closes");
+        p = w.end_offset();
+        continue;
+      case RecordState::complete:
+        break;
+    }
+    ++res.rows;
+    const std::uint64_t next = p + static_cast<std::uint64_t>(r.next - w.at(p));
+    if (r.field_count < needed || (expected && r.field_count != expected)) {
+      add_bad(res, lines, w, p,
+              r.field_count < needed
+                  ? "record has " + std::to_string(r.field_count) + " field" + (r.field_count == 1 ? "" : "s") +
+                        ", the key needs at least " + std::to_string(needed)
+                  : "record has " + std::to_string(r.field_count) + " fields, the " +
+                        (opt_.key.dialect.has_header ? "header has " : "first record has ") +
+                        std::to_string(expected) + " (--allow-ragged accepts this)");
+      p = next;
+      continue;
+    }
+    char* out = batch.reserve(key_room(sp));
+    BuiltKey key = build_key(sp, quote, norm, out);
+    if (key.empty) ++res.empty_keys;
+    else batch.commit_key(key.size);
+    p = next;
+  }
+  return p;
+}
+
+void Pipeline::release(KeyBatch*& batch) {
+  if (batch->empty()) return;
+  if (workers_ == 0) {  // readers hash their own batches (-j1)
+    HashBatch* hb = hash_pool_.take();
+    hb->hashes.resize(batch->key_count());
+    const std::uint64_t seed = filter_.params().seed;
+    for (std::size_t i = 0; i < batch->key_count(); ++i)
+      hb->hashes[i] = hash_key(batch->key_data(i), batch->key_size(i), seed);
+    hash_queue_.push(hb);
+    batch->clear();
+    return;
+  }
+  key_queue_.push(batch);
+  batch = key_pool_.take();
+}
+
+void Pipeline::finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes) {
+  {
+    std::lock_guard lock(mu_);
+    FileStats& fs = stats_.per_file[chunks_[g].file];
+    fs.rows += res.rows;
+    fs.bytes += bytes;
+    stats_.rows += res.rows;
+    stats_.bytes += bytes;
+    stats_.empty_keys += res.empty_keys;
+    stats_.bad_rows += res.bad_rows;
+    for (auto& b : res.bad) bad_rows_.push_back({g, BadRow{in.path, b.line, b.what}});
+  }
+  if (progress_) {
+    progress_->bytes_done.fetch_add(bytes, std::memory_order_relaxed);
+    progress_->rows_done.fetch_add(res.rows, std::memory_order_relaxed);
+  }
+}
+
+void Pipeline::process_file_chunk(std::size_t g, KeyBatch*& batch, InputWindow& w) {
+  const Chunk& ch = chunks_[g];
+  const InputFile& in = files_[ch.file];
+  ChunkLedger& ledger = *ledgers_[ch.file];
+  const char quote = opt_.key.dialect.quote;
+  bool prefix_published = false;
+  auto abandon = [&] {
+    if (!prefix_published) ledger.publish_prefix(ch.index + 1, {false, 0, true});
+    ledger.publish_commit(ch.index, {0, true});
+    batch->clear();
+  };
+  if (stopped(g)) return abandon();
+
+  int fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    abandon();
+    throw Error(ErrorKind::io, std::string("can't open: ") + std::strerror(errno), in.path);
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  w.attach(fd, false, in.size, in.path);
+  const std::uint64_t from = ch.index ? ch.begin - 1 : ch.begin;
+  w.reset(from);
+  try {
+    w.extend(static_cast<std::size_t>(ch.end - from) + kLookahead);
+  } catch (...) {
+    abandon();
+    throw;
+  }
+
+  // Hand-off 1: the quote parity and line count before this chunk.
+  const QuoteNewlineCount mine = count_quotes_newlines(w.at(ch.begin), static_cast<std::size_t>(ch.end - ch.begin), quote);
+  const ChunkLedger::Prefix before = ledger.wait_prefix(ch.index);
+  if (before.abandoned) return abandon();
+  ledger.publish_prefix(ch.index + 1,
+                        {before.odd_quotes != ((mine.quotes & 1) != 0), before.newlines + mine.newlines, false});
+  prefix_published = true;
+
+  RecordSplitter splitter(opt_.key.dialect.delimiter, quote, in.key_columns);
+  ChunkResult res;
+  LineCursor lines{ch.begin, in.data_start_line + before.newlines};
+  std::uint64_t guess = ch.begin;
+  try {
+    if (ch.index) {
+      // The first record start at or after ch.begin by the parity rule,
+      // scanning from the byte before it (a record may start right at begin).
+      bool in_quotes = before.odd_quotes != (*w.at(ch.begin - 1) == quote);
+      std::uint64_t q = ch.begin - 1;
+      for (;;) {
+        if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote)) {
+          guess = q + static_cast<std::uint64_t>(hit - w.at(q));
+          break;
+        }
+        q = w.end_offset();
+        if (!w.extend(kLookahead)) {
+          guess = q;
+          break;
+        }
+      }
+    }
+    const std::size_t mark = batch->checkpoint();
+    std::uint64_t end = guess < ch.end ? parse_records(in, splitter, w, guess, ch.end, *batch, res, lines) : guess;
+
+    // Hand-off 2: was our guess where the previous chunk's real parse ended?
+    if (ch.index) {
+      const ChunkLedger::Commit prev = ledger.wait_commit(ch.index - 1);
+      if (prev.abandoned) return abandon();
+      if (prev.end != guess) {
+        batch->rollback(mark);
+        res.clear();
+        lines = LineCursor{ch.begin, in.data_start_line + before.newlines};
+        w.reset(ch.begin);
+        end = prev.end < ch.end ? parse_records(in, splitter, w, prev.end, ch.end, *batch, res, lines) : prev.end;
+      }
+    }
+    const std::uint64_t bytes = ch.end - ch.begin + (ch.index == 0 ? in.data_start : 0);
+    finish_chunk(g, in, res, bytes);
+    if (opt_.on_error == OnError::fail && res.bad_rows) {
+      const auto& b = res.bad.front();
+      fail(g, std::make_exception_ptr(Error(ErrorKind::bad_csv, b.what, in.path, b.line)));
+      return abandon();
+    }
+    release(batch);
+    ledger.publish_commit(ch.index, {end, false});
+  } catch (...) {
+    abandon();
+    throw;
+  }
+}
+
+void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
+  const Chunk& ch = chunks_[g];
+  InputFile& in = files_[ch.file];
+  ChunkLedger& ledger = *ledgers_[ch.file];
+  if (stopped(g)) {
+    ledger.publish_commit(0, {0, true});
+    return;
+  }
+  int fd = 0;
+  if (in.path != "-") {
+    fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(ErrorKind::io, std::string("can't open: ") + std::strerror(errno), in.path);
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() {
+      if (fd > 0) ::close(fd);
+    }
+  } closer{fd};
+  const std::string name = in.path == "-" ? "<stdin>" : in.path;
+  w.attach(fd, true, 0, name);
+  const Dialect& d = opt_.key.dialect;
+  std::uint64_t p = 0;
+  LineCursor lines{0, 1};
+
+  // The header (or the first record, to learn the field count).
+  while (w.end_offset() < 3 && w.extend(kLookahead)) {
+  }
+  if (starts_with_bom(w.at(0), static_cast<std::size_t>(w.end_offset()))) p = 3;
+  {
+    RecordSplitter probe(d.delimiter, d.quote, {0});
+    for (;;) {
+      if (p >= w.end_offset() && !w.extend(kLookahead)) break;
+      RecordInfo r = probe.next(w.at(p), w.end(), w.at_eof());
+      if (r.state == RecordState::incomplete) {
+        if (w.end_offset() - p > opt_.max_record_bytes)
+          throw Error(ErrorKind::bad_csv, "first record longer than the record limit", name, 1);
+        w.extend(kLookahead);
+        continue;
+      }
+      if (r.state == RecordState::blank) {
+        p += static_cast<std::uint64_t>(r.next - w.at(p));
+        continue;
+      }
+      if (r.state == RecordState::unterminated_quote)
+        throw Error(ErrorKind::bad_csv, "unterminated quote in the first record", name, 1);
+      std::vector<std::uint32_t> all(r.field_count);
+      for (std::uint32_t i = 0; i < r.field_count; ++i) all[i] = i;
+      RecordSplitter full(d.delimiter, d.quote, all);
+      full.next(w.at(p), w.end(), w.at_eof());
+      std::vector<std::string> fields;
+      std::string tmp;
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        tmp.resize(static_cast<std::size_t>(full.key(i).end - full.key(i).begin) + 1);
+        tmp.resize(decode_field(full.key(i), d.quote, tmp.data()));
+        fields.push_back(tmp);
+      }
+      if (d.has_header) {
+        in.header = fields;
+        p += static_cast<std::uint64_t>(r.next - w.at(p));
+      }
+      std::string why = resolve_key_columns(opt_.key, in.header, r.field_count, in.key_columns);
+      if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
+      if (!opt_.allow_ragged) in.expected_fields = r.field_count;
+      break;
+    }
+  }
+  if (in.key_columns.empty()) {  // an empty stream
+    ChunkResult nothing;
+    finish_chunk(g, in, nothing, w.end_offset());
+    ledger.publish_commit(0, {0, false});
+    return;
+  }
+  InputFile view = in;
+  view.stream = true;
+  RecordSplitter splitter(d.delimiter, d.quote, in.key_columns);
+  std::uint64_t reported = 0;
+  for (;;) {
+    ChunkResult res;
+    // Parse what is buffered (plus whatever extends reveal) up to about one
+    // batch worth of input, then release the batch.
+    const std::uint64_t until = w.end_offset() > p ? w.end_offset() : p + kStreamBatchBytes;
+    p = parse_records(view, splitter, w, p, until, *batch, res, lines);
+    const bool done = w.at_eof() && p >= w.end_offset();
+    finish_chunk(g, view, res, p - reported);
+    reported = p;
+    if (opt_.on_error == OnError::fail && res.bad_rows) {
+      const auto& b = res.bad.front();
+      throw Error(ErrorKind::bad_csv, b.what, name, b.line);
+    }
+    release(batch);
+    if (done || stopped(g)) break;
+    lines.advance(w, p, d.quote);
+    w.drop_before(p);
+    if (!w.extend(kStreamBatchBytes) && p >= w.end_offset()) break;
+  }
+  ledger.publish_commit(0, {p, false});
+}
+
+void Pipeline::reader_main() {
+  InputWindow window;
+  KeyBatch* batch = nullptr;
+  for (;;) {
+    if (!batch) batch = key_pool_.take();  // before a chunk: see the deadlock note in chunk_ledger.hpp
+    const std::size_t g = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (g >= chunks_.size()) break;
+    try {
+      if (files_[chunks_[g].file].stream) process_stream(g, batch, window);
+      else process_file_chunk(g, batch, window);
+    } catch (...) {
+      batch->clear();
+      fail(g, std::current_exception());
+    }
+    // A file is done when its last chunk is (a close enough count for progress).
+    if (progress_ && (g + 1 == chunks_.size() || chunks_[g + 1].file != chunks_[g].file))
+      progress_->files_done.fetch_add(1, std::memory_order_relaxed);
+  }
+  key_pool_.give(batch);
+}
+
+void Pipeline::worker_main() {
+  const std::uint64_t seed = filter_.params().seed;
+  while (KeyBatch* kb = key_queue_.pop()) {
+    HashBatch* hb = hash_pool_.take();
+    hb->hashes.resize(kb->key_count());
+    for (std::size_t i = 0; i < kb->key_count(); ++i) hb->hashes[i] = hash_key(kb->key_data(i), kb->key_size(i), seed);
+    key_pool_.give(kb);
+    hash_queue_.push(hb);
+  }
+}
+
+void Pipeline::reducer_main() {
+  while (HashBatch* hb = hash_queue_.pop()) {
+    filter_.insert_batch(hb->hashes.data(), hb->hashes.size());
+    hash_pool_.give(hb);
+  }
+}
+
+BuildStats Pipeline::run() {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread reducer([this] { reducer_main(); });
+  std::vector<std::thread> workers, readers;
+  for (unsigned i = 0; i < workers_; ++i) workers.emplace_back([this] { worker_main(); });
+  for (unsigned i = 0; i < readers_; ++i) readers.emplace_back([this] { reader_main(); });
+  for (auto& t : readers) t.join();
+  key_queue_.close(workers_);
+  for (auto& t : workers) t.join();
+  hash_queue_.close(1);
+  reducer.join();
+
+  if (failure_) std::rethrow_exception(failure_->second);
+  if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
+  std::stable_sort(bad_rows_.begin(), bad_rows_.end(), [](const auto& a, const auto& b) {
+    return a.first < b.first || (a.first == b.first && a.second.line < b.second.line);
+  });
+  for (std::size_t i = 0; i < bad_rows_.size() && i < opt_.max_reported_errors; ++i)
+    stats_.first_bad_rows.push_back(bad_rows_[i].second);
+  stats_.files = files_.size();
+  stats_.keys_inserted = stats_.rows - stats_.bad_rows - stats_.empty_keys;
+  stats_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return stats_;
+}
+
+}  // namespace
+}  // namespace detail
+
+void check_inputs(const BuildOptions& options) { (void)detail::plan_inputs(options); }
+
+BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress) {
+  if (!filter.writable()) throw Error(ErrorKind::invalid_argument, "build_filter needs a writable filter");
+  if (options.key.column_count() > kMaxKeyColumns)
+    throw Error(ErrorKind::invalid_argument, "at most " + std::to_string(kMaxKeyColumns) + " key columns");
+  detail::Pipeline pipeline(options, filter, progress);
+  return pipeline.run();
+}
+
+}  // namespace csvbloom
