@@ -257,7 +257,7 @@ std::function<int()> register_build(CLI::App& app) {
   cmd->add_option("--workers", f->workers, "Hashing threads; 0 hashes in the readers [default: -j/2, 0 for -j1]")
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--chunk-size", f->chunk_size, "Bytes of a file parsed as one unit")
-      ->capture_default_str()->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1} << 32));
+      ->capture_default_str()->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 32));
   cmd->add_option("--queue-batches", f->queue_batches, "Batches in flight per stage (memory bound)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 16));
   cmd->add_option("--stats-json", f->stats_json, "Write the build summary as JSON to FILE (- for stdout)");

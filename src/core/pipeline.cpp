@@ -93,7 +93,9 @@ class Pipeline {
   Pipeline(const BuildOptions& o, BloomFilter& f, BuildProgress* p)
       : opt_(o), filter_(f), progress_(p), files_(plan_inputs(o)),
         readers_(std::max(1u, o.readers)), workers_(o.workers),
-        key_pool_(pool_size()), hash_pool_(pool_size()) {
+        key_pool_(pool_size()), hash_pool_(pool_size()),
+        key_queue_(readers_, std::max(1u, workers_)),
+        hash_queue_(workers_ ? workers_ : readers_, 1) {
     plan_chunks();
   }
 
@@ -142,7 +144,7 @@ class Pipeline {
 };
 
 void Pipeline::plan_chunks() {
-  const std::uint64_t step = std::max<std::uint64_t>(opt_.chunk_bytes, 4096);
+  const std::uint64_t step = std::max<std::uint64_t>(opt_.chunk_bytes, 16);  // tiny chunks: tests only
   ledgers_.resize(files_.size());
   stats_.per_file.resize(files_.size());
   for (std::uint32_t f = 0; f < files_.size(); ++f) {
@@ -497,6 +499,8 @@ void Pipeline::reader_main() {
       progress_->files_done.fetch_add(1, std::memory_order_relaxed);
   }
   key_pool_.give(batch);
+  if (workers_) key_queue_.producer_done();
+  else hash_queue_.producer_done();
 }
 
 void Pipeline::worker_main() {
@@ -508,6 +512,7 @@ void Pipeline::worker_main() {
     key_pool_.give(kb);
     hash_queue_.push(hb);
   }
+  hash_queue_.producer_done();
 }
 
 void Pipeline::reducer_main() {
@@ -524,9 +529,7 @@ BuildStats Pipeline::run() {
   for (unsigned i = 0; i < workers_; ++i) workers.emplace_back([this] { worker_main(); });
   for (unsigned i = 0; i < readers_; ++i) readers.emplace_back([this] { reader_main(); });
   for (auto& t : readers) t.join();
-  key_queue_.close(workers_);
   for (auto& t : workers) t.join();
-  hash_queue_.close(1);
   reducer.join();
 
   if (failure_) std::rethrow_exception(failure_->second);

@@ -1,0 +1,45 @@
+# lib.sh: helpers for the black-box CLI tests. Each test script is run by
+# ctest as: bash tests/cli/test_X.sh /path/to/csvbloom /path/to/source
+set -euo pipefail
+CSVBLOOM=${1:?usage: test_X.sh CSVBLOOM_BINARY SOURCE_DIR}
+SRC=${2:?usage: test_X.sh CSVBLOOM_BINARY SOURCE_DIR}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/csvbloom-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+FAILS=0
+CHECKS=0
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { CHECKS=$((CHECKS + 1)); }
+
+# expect_exit CODE CMD...: runs CMD, checks its exit code; stdout/stderr in $WORK/out, $WORK/err
+expect_exit() {
+  local want=$1; shift
+  set +e
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local got=$?
+  set -e
+  if [ "$got" -ne "$want" ]; then
+    fail "exit $got (want $want): $*"
+    sed 's/^/    stderr: /' "$WORK/err" | head -5 >&2
+  else
+    pass
+  fi
+}
+
+# expect_err_contains TEXT: the last expect_exit's stderr contains TEXT
+expect_err_contains() {
+  if grep -qF -- "$1" "$WORK/err"; then pass; else fail "stderr lacks '$1': $(head -c 300 "$WORK/err")"; fi
+}
+expect_out_equals() {
+  local got; got=$(cat "$WORK/out")
+  if [ "$got" = "$1" ]; then pass; else fail "stdout '$got' != '$1'"; fi
+}
+same_file() {
+  if cmp -s "$1" "$2"; then pass; else fail "$1 and $2 differ${3:+: $3}"; fi
+}
+
+finish() {
+  echo "$CHECKS checks, $FAILS failures"
+  [ "$FAILS" -eq 0 ]
+}
