@@ -75,7 +75,7 @@ class RecordSplitter {
 
   // Parses the record starting at p. `end` is the end of the bytes available;
   // `at_eof` says no more bytes follow them. Never reads at or past `end`.
-  inline RecordInfo next(const char* p, const char* end, bool at_eof) noexcept;
+  RecordInfo next(const char* p, const char* end, bool at_eof) noexcept;
 
  private:
   char delimiter_, quote_;
@@ -84,7 +84,23 @@ class RecordSplitter {
   std::vector<FieldRef> fields_;  // fields 0..max_key_column_ of the current record
 };
 
-inline RecordInfo RecordSplitter::next(const char* p, const char* end, bool at_eof) noexcept {
+#if defined(__GNUC__)
+#define CSVBLOOM_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define CSVBLOOM_ALWAYS_INLINE inline
+#endif
+
+// Two speeds. Up to the last key column, fields are found one by one: one
+// 16-byte load per 16 bytes (`mask` keeps the delimiter/CR/LF positions of
+// the current block; each field end is a count-trailing-zeros). After the last
+// key column only the record's end and field count matter, so whole blocks
+// are consumed at once: popcount the delimiters, stop at a line end or at a
+// quote that opens a field (a quote right after a delimiter; a quote anywhere
+// else is data). Quoted fields are skipped with memchr.
+// Measured on bench/gen's medium set, `build -j1` (AMD EPYC): per-field scans
+// throughout, 1.25 s; field-by-field blocks, 1.15 s; with the bulk tail, see
+// bench/RESULTS.md.
+CSVBLOOM_ALWAYS_INLINE RecordInfo RecordSplitter::next(const char* p, const char* end, bool at_eof) noexcept {
   RecordInfo r;
   // An empty line: Python yields [] for it; it is no record.
   if (p < end && (*p == '\n' || *p == '\r')) {
@@ -97,7 +113,17 @@ inline RecordInfo RecordSplitter::next(const char* p, const char* end, bool at_e
     r.state = RecordState::blank;
     return r;
   }
-  std::uint32_t field = 0;
+  FieldRef* const fields = fields_.data();
+  const std::uint32_t tracked = max_key_column_;
+  std::uint32_t field = 0;  // index of the field starting at p
+#if defined(__SSE2__)
+  const __m128i vd = _mm_set1_epi8(delimiter_);
+  const __m128i vn = _mm_set1_epi8('\n');
+  const __m128i vr = _mm_set1_epi8('\r');
+  const __m128i vq = _mm_set1_epi8(quote_);
+  const char* block = nullptr;  // the 16 bytes whose specials are in `mask`
+  unsigned mask = 0;
+#endif
   for (;;) {
     const char* field_begin = p;
     FieldKind kind = FieldKind::plain;
@@ -125,10 +151,76 @@ inline RecordInfo RecordSplitter::next(const char* p, const char* end, bool at_e
         break;
       }
       kind = FieldKind::quoted;
-      if (p < end && *p != delimiter_ && *p != '\n' && *p != '\r') kind = FieldKind::messy;
+      if (p < end && *p != delimiter_ && *p != '\n' && *p != '\r') {
+        kind = FieldKind::messy;
+        p = find_field_end(p, end, delimiter_);
+      }
+#if defined(__SSE2__)
+      block = nullptr;
+      mask = 0;
+#endif
+    } else {
+#if defined(__SSE2__)
+      if (field > tracked) {
+        // Bulk tail: no key field left in this record.
+        bool at_quote = false;
+        while (end - p >= 16) {
+          const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+          const unsigned md = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vd)));
+          const unsigned mn = static_cast<unsigned>(
+              _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vn), _mm_cmpeq_epi8(v, vr))));
+          const unsigned mq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)));
+          const unsigned stop = mn | (mq & (md << 1));
+          if (stop == 0) {
+            field += popcount16(md);
+            p += 16;
+            if ((md & 0x8000u) && p < end && *p == quote_) {
+              at_quote = true;  // a quoted field starts the next block
+              break;
+            }
+            continue;
+          }
+          const unsigned first = static_cast<unsigned>(__builtin_ctz(stop));
+          field += popcount16(md & ((1u << first) - 1));
+          p += first;
+          if (mn & (1u << first)) break;  // the line end: p is on it
+          at_quote = true;                // a quote opening a field
+          break;
+        }
+        if (at_quote) continue;  // back to the quoted-field path
+        block = nullptr;
+        mask = 0;
+        p = find_field_end(p, end, delimiter_);  // (< 16 bytes left, or already on the line end)
+      } else {
+        // Next delimiter or line end at or after p.
+        for (;;) {
+          if (block && p < block + 16) {
+            mask &= ~0u << (p - block);
+            if (mask) {
+              p = block + __builtin_ctz(mask);
+              break;
+            }
+            block += 16;
+          } else {
+            block = p;
+          }
+          if (end - block < 16) {
+            p = find_field_end(p > block ? p : block, end, delimiter_);
+            block = nullptr;
+            mask = 0;
+            break;
+          }
+          const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
+          mask = static_cast<unsigned>(_mm_movemask_epi8(
+              _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vn)), _mm_cmpeq_epi8(v, vr))));
+          if (p < block) p = block;  // moved on to a later block: the field goes on there
+        }
+      }
+#else
+      p = find_field_end(p, end, delimiter_);
+#endif
     }
-    if (kind != FieldKind::quoted) p = find_field_end(p, end, delimiter_);
-    if (field <= max_key_column_) fields_[field] = FieldRef{field_begin, p, kind};
+    if (field <= tracked) fields[field] = FieldRef{field_begin, p, kind};
     ++field;
     if (p == end) {
       if (!at_eof) return r;
