@@ -58,6 +58,7 @@ class BloomFilter {
   // holds the owner. words.size() must be bits / 64.
   BloomFilter(const FilterParams& params, std::span<const std::uint64_t> words,
               std::shared_ptr<const void> keepalive);
+  // A moved-from filter is empty: words() is empty and it must not be probed.
   BloomFilter(BloomFilter&&) noexcept;
   BloomFilter& operator=(BloomFilter&&) noexcept;
   ~BloomFilter();
@@ -72,6 +73,7 @@ class BloomFilter {
   std::uint64_t keys_inserted() const noexcept { return keys_inserted_; }
   void set_keys_inserted(std::uint64_t n) noexcept { keys_inserted_ = n; }
 
+  // insert and insert_batch require writable() (a view has no writable words).
   void insert(const KeyHash& h) noexcept;
   bool may_contain(const KeyHash& h) const noexcept;
 
@@ -81,7 +83,8 @@ class BloomFilter {
   // out[i] = may_contain(hashes[i]).
   void contains_batch(const KeyHash* hashes, std::size_t n, bool* out) const noexcept;
 
-  // this |= other. Throws Error(incompatible) naming what differs.
+  // this |= other. Throws Error(incompatible) naming what differs, and
+  // Error(invalid_argument) when this filter is a read-only view.
   void merge_from(const BloomFilter& other);
 
   FillStats fill_stats() const noexcept;

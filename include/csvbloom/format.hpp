@@ -75,7 +75,10 @@ void save_filter_atomic(const std::string& path, const BloomFilter& f, const Fil
 LoadedFilter parse_filter(const std::uint8_t* data, std::size_t size, const std::string& name_for_errors);
 
 // Maps `path` read-only and validates it (checksum included unless
-// verify_checksum is false). The filter views the mapping.
+// verify_checksum is false). The filter views the mapping (read-only: copy it
+// into a new BloomFilter with merge_from to modify). Throws Error(io) when the
+// file cannot be opened or is not a regular file, Error(corrupt_filter) for
+// everything about its contents (an empty file included).
 LoadedFilter load_filter(const std::string& path, bool verify_checksum = true);
 
 // A short, stable fingerprint of everything that must match for two filters to

@@ -6,7 +6,9 @@
 // and a call plus xxHash's length dispatch are a visible share of it. This
 // header compiles XXH3 into the including translation unit (XXH_INLINE_ALL:
 // every xxHash symbol becomes static, renamed XXH_INLINE_*), so the compiler
-// can inline the whole hash into the caller's loop.
+// can inline the whole hash into the caller's loop. Measured on the dev VM
+// (EPYC, g++ 12 -O2, 20k keys "user<n>@example.com" of 16-25 bytes, hashed 200
+// times, best of 5 on a busy machine): hash_key() 7.7 ns/key, inlined 4.2.
 //
 // detail::hash_key_inline() must return exactly what hash_key() returns (it is
 // what hash_key() calls; tests/unit/test_hash.cpp checks both against the

@@ -10,10 +10,11 @@
 // overflows for any lambda, and 1 - (1 - 1/512)^{ki} as -expm1(ki log1p(-1/512))
 // so that tiny per-block rates keep their digits. The sum runs over
 // i in [lambda - 12 sqrt(lambda) - 30, lambda + 12 sqrt(lambda) + 30]: the
-// Poisson mass outside is far below 1e-30 (more than 12 standard deviations
-// from the mean, plus 30 for small lambda where the tails are not Gaussian), so
-// truncation changes nothing at double precision relative to any FPR the sizing
-// can ask for (>= 1e-30 in practice; documented if someone asks for less).
+// Poisson mass outside is below 1e-30 (more than 12 standard deviations from
+// the mean, plus 30 for small lambda where the tails are not Gaussian), and
+// every omitted term is a probability times a rate <= 1, so the truncation
+// error is below 1e-30 absolute: exact at double precision for any target FPR
+// above ~1e-28.
 //
 // size_filter inverts numerically: for every k in 1..kMaxHashes, the smallest
 // multiple of the granularity (512 bits blocked, 64 classic) whose FPR is
@@ -27,7 +28,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <string>
 
 #include "csvbloom/error.hpp"
