@@ -11,7 +11,8 @@
  *     -o OUT         write the raw filter bits to OUT (libbloom has no file
  *                    format; this reads its private bf/bytes fields)
  *     --check FILE   after building, look up each line of FILE and print how
- *                    many may be present (for a false-positive-rate check)
+ *                    many may be present (for a false-positive-rate check);
+ *                    may be repeated (up to 8): one count per line of stdout
  *
  * Field extraction is deliberately simple (as a typical hand-written tool):
  * each physical line is one record, the first line of each file is a header;
@@ -64,12 +65,14 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
     int split_only = 0;
-    const char *out = NULL, *check = NULL;
+    const char *out = NULL, *checks[8];
+    int nchecks = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp(argv[i], "--split-only")) split_only = 1;
         else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--check") && i + 1 < argc) check = argv[++i];
+        else if (!strcmp(argv[i], "--check") && i + 1 < argc && nchecks < 8)
+            checks[nchecks++] = argv[++i];
         else if (!strcmp(argv[i], "--")) { i++; break; }
         else usage();
     }
@@ -131,7 +134,8 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!split_only && check) {
+    for (int ci = 0; !split_only && ci < nchecks; ci++) {
+        const char *check = checks[ci];
         FILE *c = fopen(check, "r");
         if (!c) {
             fprintf(stderr, "bloom_libbloom: %s: %s\n", check, strerror(errno));
@@ -146,8 +150,8 @@ int main(int argc, char **argv) {
         }
         fclose(c);
         printf("%llu\n", hits);
-        fprintf(stderr, "bloom_libbloom: check %llu/%llu may be present (%.6f)\n", hits,
-                total, total ? (double)hits / total : 0.0);
+        fprintf(stderr, "bloom_libbloom: check %s: %llu/%llu may be present (%.6f)\n", check,
+                hits, total, total ? (double)hits / total : 0.0);
     }
     free(line);
     if (!split_only) bloom_free(&bf);
