@@ -38,10 +38,19 @@ class Error : public std::runtime_error {
  private:
   static std::string format(const std::string& m, const std::string& f, std::uint64_t l, std::uint64_t c) {
     if (f.empty()) return m;
+    // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on "a" + to_string(n).
     std::string s = f;
-    if (l) s += ":" + std::to_string(l);
-    if (l && c) s += ":" + std::to_string(c);
-    return s + ": " + m;
+    if (l) {
+      s += ':';
+      s += std::to_string(l);
+    }
+    if (l && c) {
+      s += ':';
+      s += std::to_string(c);
+    }
+    s += ": ";
+    s += m;
+    return s;
   }
   ErrorKind kind_;
   std::string message_, file_;

@@ -226,7 +226,8 @@ std::function<int()> register_build(CLI::App& app) {
   cmd->add_option("--files-from", f->files_from, "Read input paths from FILE, one per line (- for stdin)");
   cmd->add_option("-k,--key", f->keys,
                   "Key column: header name or 1-based index (=NAME forces a name); repeat for a composite key "
-                  "[default: the first column]");
+                  "[default: the first column]")
+      ->allow_extra_args(false);  // one column per --key, so `--key email a.csv` leaves a.csv an input
   cmd->add_flag("--no-header", f->no_header, "Files have no header row (--key must be an index)");
   cmd->add_option("-d,--delimiter", f->delimiter, "Field delimiter: one byte, or \\t, tab, \\xHH")->capture_default_str();
   cmd->add_flag("--tsv", f->tsv, "Tab-separated input (same as --delimiter '\\t')");

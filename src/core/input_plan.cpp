@@ -13,6 +13,7 @@
 #include "core/byte_scan.hpp"
 #include "core/key_builder.hpp"
 #include "core/record_splitter.hpp"
+#include "core/stream_decoder.hpp"
 #include "csvbloom/error.hpp"
 
 namespace csvbloom::detail {
@@ -38,55 +39,45 @@ std::string join_names(const std::vector<std::string>& names) {
   return s;
 }
 
-// Reads the first record of a regular file starting at `offset`. Returns
-// false with `problem` set when it can't be read as CSV.
-bool read_first_record(int fd, std::uint64_t size, std::uint64_t offset, const Dialect& d,
-                       std::uint64_t max_record_bytes, std::vector<std::string>& fields, std::uint64_t& next,
+// Reads the first record from bytes that `more` appends to a buffer (it
+// returns false at end of input), skipping a BOM and empty lines. Returns
+// false with `problem` set when it can't be read as CSV; `next` is the
+// offset just past the record (or past the blank lines when there is none).
+template <class More>
+bool read_first_record(More&& more, const Dialect& d, std::uint64_t max_record_bytes,
+                       std::vector<std::string>& fields, std::uint64_t& next, std::uint64_t& bom,
                        std::string& problem) {
   std::vector<char> buf;
-  std::size_t want = 64u << 10;
+  bool at_eof = !more(buf);
+  while (!at_eof && buf.size() < 3) at_eof = !more(buf);
+  bom = starts_with_bom(buf.data(), buf.size()) ? 3 : 0;
   for (;;) {
-    std::uint64_t avail = size - offset;
-    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want, avail));
-    buf.resize(n);
-    std::size_t got = 0;
-    while (got < n) {
-      ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) {
-        problem = std::strerror(errno);
-        return false;
-      }
-      if (r == 0) break;
-      got += static_cast<std::size_t>(r);
-    }
-    buf.resize(got);
-    const bool at_eof = offset + got >= size;
     const char* b = buf.data();
-    const char* e = b + got;
-    // Skip empty lines before the first record, as Python's reader does.
+    const char* e = b + buf.size();
     RecordSplitter probe(d.delimiter, d.quote, {0});
-    RecordInfo r = probe.next(b, e, at_eof);
-    const char* p = b;
-    while (r.state == RecordState::blank && r.next < e) {
-      p = r.next;
+    const char* p = b + bom;
+    RecordInfo r{};
+    r.state = RecordState::blank;
+    while (p < e) {
       r = probe.next(p, e, at_eof);
+      if (r.state != RecordState::blank) break;
+      p = r.next;
     }
-    if (r.state == RecordState::blank) {  // only empty lines
+    if (p >= e && at_eof) {  // nothing but empty lines
       fields.clear();
-      next = offset + got;
+      next = buf.size();
       return true;
     }
     if (r.state == RecordState::unterminated_quote) {
       problem = "unterminated quote in the first record";
       return false;
     }
-    if (r.state == RecordState::incomplete) {
-      if (got >= max_record_bytes) {
+    if (p >= e || r.state == RecordState::incomplete) {
+      if (buf.size() >= max_record_bytes) {
         problem = "first record is longer than the record limit (" + std::to_string(max_record_bytes) + " bytes)";
         return false;
       }
-      want *= 4;
+      at_eof = !more(buf);
       continue;
     }
     std::vector<std::uint32_t> all(r.field_count);
@@ -101,7 +92,7 @@ bool read_first_record(int fd, std::uint64_t size, std::uint64_t offset, const D
       tmp.resize(decode_field(f, d.quote, tmp.data()));
       fields.push_back(tmp);
     }
-    next = offset + static_cast<std::uint64_t>(r.next - b);
+    next = static_cast<std::uint64_t>(r.next - b);
     return true;
   }
 }
@@ -178,40 +169,81 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options) {
       continue;
     }
     in.size = static_cast<std::uint64_t>(st.st_size);
-    char bom[3];
-    ssize_t got = ::pread(fd.fd, bom, 3, 0);
+    unsigned char magic[4] = {0, 0, 0, 0};
+    const ssize_t got = ::pread(fd.fd, magic, 4, 0);
     if (got < 0) {
       problems.push_back(path + ": " + std::strerror(errno));
       continue;
     }
-    std::uint64_t start = starts_with_bom(bom, static_cast<std::size_t>(got)) ? 3 : 0;
-    in.data_start = start;
-    if (start < in.size) {
-      std::vector<std::string> first;
-      std::uint64_t after_first = 0;
-      std::string problem;
-      if (!read_first_record(fd.fd, in.size, start, d, options.max_record_bytes, first, after_first, problem)) {
-        problems.push_back(path + ":1: " + problem);
-        continue;
+    in.compression = detect_compression(magic, static_cast<std::size_t>(got));
+    std::vector<std::string> first;
+    std::uint64_t after_first = 0, bom = 0;
+    std::string problem;
+    bool ok;
+    if (in.compression != Compression::none) {
+      // Compressed: one sequential stream; decode its head now only to check
+      // the header (the pipeline decodes it again from the start).
+      in.stream = true;
+      try {
+        StreamDecoder dec(fd.fd, path);
+        ok = read_first_record(
+            [&](std::vector<char>& buf) {
+              const std::size_t old = buf.size();
+              buf.resize(old + (64u << 10));
+              const std::size_t n = dec.read(buf.data() + old, 64u << 10);
+              buf.resize(old + n);
+              return n > 0;
+            },
+            d, options.max_record_bytes, first, after_first, bom, problem);
+      } catch (const Error& e) {
+        ok = false;
+        problem = e.message();
       }
-      if (!first.empty()) {
-        if (d.has_header) {
-          in.header = first;
-          in.data_start = after_first;
+    } else {
+      std::uint64_t offset = 0;
+      ok = read_first_record(
+          [&](std::vector<char>& buf) {
+            const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(
+                std::max<std::size_t>(buf.size(), 64u << 10), in.size - offset));
+            if (want == 0) return false;
+            const std::size_t old = buf.size();
+            buf.resize(old + want);
+            std::size_t have = 0;
+            while (have < want) {
+              ssize_t r = ::pread(fd.fd, buf.data() + old + have, want - have, static_cast<off_t>(offset + have));
+              if (r < 0 && errno == EINTR) continue;
+              if (r <= 0) throw Error(ErrorKind::io, r < 0 ? std::strerror(errno) : "file shrank", path);
+              have += static_cast<std::size_t>(r);
+            }
+            offset += want;
+            return offset < in.size;
+          },
+          d, options.max_record_bytes, first, after_first, bom, problem);
+    }
+    if (!ok) {
+      problems.push_back(path + ":1: " + problem);
+      continue;
+    }
+    in.data_start = bom;
+    if (!first.empty()) {
+      if (d.has_header) {
+        in.header = first;
+        in.data_start = after_first;
+        if (!in.stream) {
           // The header may hold quoted newlines: count them for line numbers.
           std::vector<char> head(static_cast<std::size_t>(after_first));
           if (::pread(fd.fd, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()))
             in.data_start_line = 1 + count_quotes_newlines(head.data(), head.size(), d.quote).newlines;
         }
-        std::string why = resolve_key_columns(options.key, in.header, static_cast<std::uint32_t>(first.size()),
-                                              in.key_columns);
-        if (!why.empty()) {
-          missing_column = true;
-          problems.push_back(path + ": " + why);
-          continue;
-        }
-        if (!options.allow_ragged) in.expected_fields = static_cast<std::uint32_t>(first.size());
       }
+      std::string why =
+          resolve_key_columns(options.key, in.header, static_cast<std::uint32_t>(first.size()), in.key_columns);
+      if (!why.empty()) {
+        missing_column = true;
+        problems.push_back(path + ": " + why);
+        continue;
+      }
+      if (!options.allow_ragged) in.expected_fields = static_cast<std::uint32_t>(first.size());
     }
     files.push_back(std::move(in));
   }
@@ -253,14 +285,32 @@ std::uint64_t estimate_rows(const std::vector<std::string>& inputs, const Dialec
       ::close(fd);
       return 0;
     }
-    ssize_t got = ::pread(fd, buf.data(), buf.size(), 0);
+    unsigned char magic[4] = {0, 0, 0, 0};
+    const ssize_t m = ::pread(fd, magic, 4, 0);
+    double got = 0, raw_used = 0;
+    if (m > 0 && detail::detect_compression(magic, static_cast<std::size_t>(m)) != detail::Compression::none) {
+      // Compressed: decode the head, and scale by the compression ratio seen there.
+      try {
+        detail::StreamDecoder dec(fd, path);
+        std::size_t n = 0, k;
+        while (n < buf.size() && (k = dec.read(buf.data() + n, buf.size() - n)) > 0) n += k;
+        got = static_cast<double>(n);
+        raw_used = static_cast<double>(dec.raw_bytes_consumed());
+      } catch (const Error&) {
+        got = 0;
+      }
+    } else {
+      const ssize_t r = ::pread(fd, buf.data(), buf.size(), 0);
+      got = r > 0 ? static_cast<double>(r) : 0;
+      raw_used = got;
+    }
     ::close(fd);
     if (got <= 0) continue;
     const auto lines = detail::count_quotes_newlines(buf.data(), static_cast<std::size_t>(got), dialect.quote).newlines;
-    const double per_file = static_cast<std::size_t>(got) == static_cast<std::size_t>(st.st_size)
-                                ? static_cast<double>(lines + (buf[static_cast<std::size_t>(got) - 1] != '\n'))
-                                : static_cast<double>(st.st_size) * static_cast<double>(std::max<std::uint64_t>(lines, 1)) /
-                                      static_cast<double>(got);
+    const bool whole = raw_used >= static_cast<double>(st.st_size);
+    const double per_file =
+        whole ? static_cast<double>(lines + (buf[static_cast<std::size_t>(got) - 1] != '\n'))
+              : static_cast<double>(st.st_size) * (got / raw_used) * static_cast<double>(std::max<std::uint64_t>(lines, 1)) / got;
     rows += std::max(0.0, per_file - (dialect.has_header ? 1 : 0));
   }
   return static_cast<std::uint64_t>(rows + 0.5);

@@ -10,13 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "core/stream_decoder.hpp"
 #include "csvbloom/build.hpp"
 
 namespace csvbloom::detail {
 
 struct InputFile {
   std::string path;                    // as given; "-" is standard input
-  bool stream{false};                  // read sequentially (stdin, FIFO, character device)
+  bool stream{false};                  // read sequentially (stdin, FIFO, compressed file)
+  Compression compression{Compression::none};  // of a regular file, from its magic bytes
   std::uint64_t size{0};               // regular files
   std::uint64_t data_start{0};         // offset of the first data record (after BOM and header)
   std::uint64_t data_start_line{1};    // its 1-based line number

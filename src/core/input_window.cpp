@@ -18,6 +18,8 @@ void InputWindow::attach(int fd, bool stream, std::uint64_t file_size, std::stri
   base_ = 0;
   len_ = 0;
   eof_ = !stream && file_size == 0;
+  decoder_.reset();
+  if (stream) decoder_ = std::make_unique<StreamDecoder>(fd, path_);
 }
 
 void InputWindow::reserve(std::size_t need) {
@@ -44,7 +46,7 @@ bool InputWindow::extend(std::size_t min_more) {
   reserve(len_ + want);
   std::size_t got = 0;
   while (got < want) {
-    ssize_t r = stream_ ? ::read(fd_, data_.get() + len_ + got, want - got)
+    ssize_t r = stream_ ? static_cast<ssize_t>(decoder_->read(data_.get() + len_ + got, want - got))
                         : ::pread(fd_, data_.get() + len_ + got, want - got,
                                   static_cast<off_t>(base_ + len_ + got));
     if (r < 0) {

@@ -11,12 +11,14 @@
 #include <memory>
 #include <string>
 
+#include "core/stream_decoder.hpp"
+
 namespace csvbloom::detail {
 
 class InputWindow {
  public:
-  // fd stays owned by the caller. For a stream, size is unknown (0) and
-  // reads are sequential.
+  // fd stays owned by the caller. For a stream, size is unknown (0), reads
+  // are sequential and decompressed when the data is gzip or zstd.
   void attach(int fd, bool stream, std::uint64_t file_size, std::string path);
 
   // Files: forget the window and restart it at `offset` (nothing read yet).
@@ -37,6 +39,8 @@ class InputWindow {
   const char* at(std::uint64_t offset) const noexcept { return data_.get() + (offset - base_); }
   const char* end() const noexcept { return data_.get() + len_; }
   const std::string& path() const noexcept { return path_; }
+  // Bytes taken from the file so far (compressed bytes for a compressed stream).
+  std::uint64_t raw_bytes_read() const noexcept { return decoder_ ? decoder_->raw_bytes_read() : base_ + len_; }
 
  private:
   void reserve(std::size_t need);
@@ -48,6 +52,7 @@ class InputWindow {
   std::size_t len_{0}, capacity_{0};
   std::unique_ptr<char[]> data_;
   std::string path_;
+  std::unique_ptr<StreamDecoder> decoder_;  // streams only
 };
 
 }  // namespace csvbloom::detail

@@ -36,6 +36,7 @@
 #include "core/batches.hpp"
 #include "core/byte_scan.hpp"
 #include "core/chunk_ledger.hpp"
+#include "core/hash_inline.hpp"
 #include "core/input_plan.hpp"
 #include "core/input_window.hpp"
 #include "core/key_builder.hpp"
@@ -116,7 +117,7 @@ class Pipeline {
                               std::uint64_t until, KeyBatch& batch, ChunkResult& res, LineCursor& lines);
   void add_bad(ChunkResult& res, LineCursor& lines, const InputWindow& w, std::uint64_t offset, std::string what);
   void release(KeyBatch*& batch);
-  void finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes);
+  void finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes, std::uint64_t raw_bytes);
   bool stopped(std::size_t g) const {
     return g > stop_after_.load(std::memory_order_acquire) ||
            (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed));
@@ -262,7 +263,7 @@ void Pipeline::release(KeyBatch*& batch) {
     hb->hashes.resize(batch->key_count());
     const std::uint64_t seed = filter_.params().seed;
     for (std::size_t i = 0; i < batch->key_count(); ++i)
-      hb->hashes[i] = hash_key(batch->key_data(i), batch->key_size(i), seed);
+      hb->hashes[i] = hash_key_inline(batch->key_data(i), batch->key_size(i), seed);
     hash_queue_.push(hb);
     batch->clear();
     return;
@@ -271,7 +272,10 @@ void Pipeline::release(KeyBatch*& batch) {
   batch = key_pool_.take();
 }
 
-void Pipeline::finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes) {
+// bytes: CSV bytes parsed (for the stats); raw_bytes: bytes taken from the
+// file (compressed bytes for a compressed input), for the progress line.
+void Pipeline::finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes,
+                            std::uint64_t raw_bytes) {
   {
     std::lock_guard lock(mu_);
     FileStats& fs = stats_.per_file[chunks_[g].file];
@@ -284,7 +288,7 @@ void Pipeline::finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res
     for (auto& b : res.bad) bad_rows_.push_back({g, BadRow{in.path, b.line, b.what}});
   }
   if (progress_) {
-    progress_->bytes_done.fetch_add(bytes, std::memory_order_relaxed);
+    progress_->bytes_done.fetch_add(raw_bytes, std::memory_order_relaxed);
     progress_->rows_done.fetch_add(res.rows, std::memory_order_relaxed);
   }
 }
@@ -367,7 +371,7 @@ void Pipeline::process_file_chunk(std::size_t g, KeyBatch*& batch, InputWindow& 
       }
     }
     const std::uint64_t bytes = ch.end - ch.begin + (ch.index == 0 ? in.data_start : 0);
-    finish_chunk(g, in, res, bytes);
+    finish_chunk(g, in, res, bytes, bytes);
     if (opt_.on_error == OnError::fail && res.bad_rows) {
       const auto& b = res.bad.front();
       fail(g, std::make_exception_ptr(Error(ErrorKind::bad_csv, b.what, in.path, b.line)));
@@ -450,14 +454,14 @@ void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
   }
   if (in.key_columns.empty()) {  // an empty stream
     ChunkResult nothing;
-    finish_chunk(g, in, nothing, w.end_offset());
+    finish_chunk(g, in, nothing, w.end_offset(), w.raw_bytes_read());
     ledger.publish_commit(0, {0, false});
     return;
   }
   InputFile view = in;
   view.stream = true;
   RecordSplitter splitter(d.delimiter, d.quote, in.key_columns);
-  std::uint64_t reported = 0;
+  std::uint64_t reported = 0, raw_reported = 0;
   for (;;) {
     ChunkResult res;
     // Parse what is buffered (plus whatever extends reveal) up to about one
@@ -465,8 +469,9 @@ void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
     const std::uint64_t until = w.end_offset() > p ? w.end_offset() : p + kStreamBatchBytes;
     p = parse_records(view, splitter, w, p, until, *batch, res, lines);
     const bool done = w.at_eof() && p >= w.end_offset();
-    finish_chunk(g, view, res, p - reported);
+    finish_chunk(g, view, res, p - reported, w.raw_bytes_read() - raw_reported);
     reported = p;
+    raw_reported = w.raw_bytes_read();
     if (opt_.on_error == OnError::fail && res.bad_rows) {
       const auto& b = res.bad.front();
       throw Error(ErrorKind::bad_csv, b.what, name, b.line);
@@ -508,7 +513,8 @@ void Pipeline::worker_main() {
   while (KeyBatch* kb = key_queue_.pop()) {
     HashBatch* hb = hash_pool_.take();
     hb->hashes.resize(kb->key_count());
-    for (std::size_t i = 0; i < kb->key_count(); ++i) hb->hashes[i] = hash_key(kb->key_data(i), kb->key_size(i), seed);
+    for (std::size_t i = 0; i < kb->key_count(); ++i)
+      hb->hashes[i] = hash_key_inline(kb->key_data(i), kb->key_size(i), seed);
     key_pool_.give(kb);
     hash_queue_.push(hb);
   }
