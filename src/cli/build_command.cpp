@@ -67,11 +67,13 @@ void expand_input(const std::string& path, std::vector<std::string>& out) {
         const std::size_t n = std::strlen(suffix);
         return name.size() >= n && name.compare(name.size() - n, n, suffix) == 0;
       };
-      if (ends_with(".csv") || ends_with(".tsv")) found.push_back(it->path().string());
+      if (ends_with(".csv") || ends_with(".tsv") || ends_with(".csv.gz") || ends_with(".csv.zst") ||
+          ends_with(".tsv.gz") || ends_with(".tsv.zst"))
+        found.push_back(it->path().string());
     }
     if (ec) throw Error(ErrorKind::io, "can't list directory: " + ec.message(), path);
     std::sort(found.begin(), found.end());
-    if (found.empty()) spdlog::warn("{}: directory holds no *.csv or *.tsv files", path);
+    if (found.empty()) spdlog::warn("{}: directory holds no *.csv or *.tsv files (plain, .gz or .zst)", path);
     out.insert(out.end(), found.begin(), found.end());
     return;
   }
@@ -209,7 +211,7 @@ std::function<int()> register_build(CLI::App& app) {
   auto f = std::make_shared<BuildFlags>();
   CLI::App* cmd = app.add_subcommand("build", "Build a filter from CSV files");
   cmd->footer(
-      "Inputs: files, directories (every *.csv/*.tsv below, sorted), '-' for stdin,\n"
+      "Inputs: files, directories (every *.csv/*.tsv[.gz/.zst] below, sorted), - for stdin,\n"
       "or --files-from LIST. Each file has its own header (unless --no-header).\n\n"
       "Sizing: --capacity N (expected distinct keys) and --fpr P give the size and\n"
       "number of hashes; without --capacity it is estimated from the input sizes.\n"
