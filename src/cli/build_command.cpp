@@ -173,7 +173,7 @@ int run_build(BuildFlags& f) {
   validate_params(params);
 
   // ---- check everything that can fail before the long part ----
-  check_inputs(opt);
+  // (build_filter itself checks every input before any work.)
   AtomicFileWriter out(f.output);  // the directory is writable, or we stop now
   protect_temp_file(out.temp_path());
   static std::atomic<bool> cancel{false};
@@ -185,7 +185,7 @@ int run_build(BuildFlags& f) {
   BuildStats stats = build_filter(opt, filter, &progress);
   line.finish();
 
-  write_filter(out.fd(), filter, meta, out.temp_path());
+  write_filter(out.fd(), filter, meta, f.output);
   out.commit();
   unprotect_temp_file();
   out.remove_stale_temps();

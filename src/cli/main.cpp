@@ -1,6 +1,7 @@
 // main.cpp: csvbloom's entry point: dispatch to one subcommand.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -12,6 +13,9 @@
 
 int main(int argc, char** argv) {
   using namespace csvbloom::cli;
+  // A file size limit (ulimit -f) must be a write error we report, not a
+  // signal that kills us mid-write: with SIGXFSZ ignored, write() says EFBIG.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "csvbloom: build Bloom filters from CSV files, fast, and ask them \"have we seen this key?\".\n\n"
       "  csvbloom build -o emails.bloom --key email --fpr 0.001 data/*.csv\n"

@@ -39,7 +39,7 @@ int run_merge(const MergeFlags& f) {
     }
     merged.merge_from(next.filter);  // names differing bits/hashes/seed/layout
   }
-  write_filter(out.fd(), merged, first.metadata, out.temp_path());
+  write_filter(out.fd(), merged, first.metadata, f.output);
   out.commit();
   out.remove_stale_temps();
   if (!f.verbosity.quiet)
