@@ -27,6 +27,9 @@ void ProgressLine::finish() {
   }
   cv_.notify_all();
   thread_.join();
+  // One last frame (100%), then erase the line for the summary: every run on
+  // a terminal draws at least this frame, however short the build.
+  draw();
   std::fputs("\r\033[K", stderr);
   std::fflush(stderr);
   active_ = false;
@@ -64,14 +67,16 @@ void ProgressLine::loop() {
   std::unique_lock lock(mu_);
   // Redraw interval: 100 ms, "about ten times a second"; a timer, not a
   // synchronisation: the counters are read whenever it fires.
-  while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; })) {
-    struct winsize ws {};
-    unsigned width = (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col) ? ws.ws_col : 80;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    std::string line = render(progress_, secs, width);
-    std::fprintf(stderr, "\r\033[K%s", line.c_str());
-    std::fflush(stderr);
-  }
+  while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; })) draw();
+}
+
+void ProgressLine::draw() {
+  struct winsize ws {};
+  const unsigned width = (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col) ? ws.ws_col : 80;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const std::string line = render(progress_, secs, width);
+  std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  std::fflush(stderr);
 }
 
 }  // namespace csvbloom::cli

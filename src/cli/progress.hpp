@@ -25,6 +25,7 @@ class ProgressLine {
 
  private:
   void loop();
+  void draw();
   const BuildProgress& progress_;
   bool active_{false};
   std::mutex mu_;
