@@ -82,7 +82,7 @@ struct LineCursor {
   std::uint64_t line{1};
   std::uint64_t advance(const InputWindow& w, std::uint64_t to, char quote) {
     if (to > offset) {
-      line += count_quotes_newlines(w.at(offset), static_cast<std::size_t>(to - offset), quote).newlines;
+      line += count_quotes_newlines_fast(w.at(offset), static_cast<std::size_t>(to - offset), quote).newlines;
       offset = to;
     }
     return line;
@@ -326,7 +326,7 @@ void Pipeline::process_file_chunk(std::size_t g, KeyBatch*& batch, InputWindow& 
   }
 
   // Hand-off 1: the quote parity and line count before this chunk.
-  const QuoteNewlineCount mine = count_quotes_newlines(w.at(ch.begin), static_cast<std::size_t>(ch.end - ch.begin), quote);
+  const QuoteNewlineCount mine = count_quotes_newlines_fast(w.at(ch.begin), static_cast<std::size_t>(ch.end - ch.begin), quote);
   const ChunkLedger::Prefix before = ledger.wait_prefix(ch.index);
   if (before.abandoned) return abandon();
   ledger.publish_prefix(ch.index + 1,

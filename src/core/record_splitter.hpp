@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/byte_scan.hpp"
+#include "core/simd_kernels.hpp"
 
 namespace csvbloom::detail {
 
@@ -63,6 +64,8 @@ class RecordSplitter {
   RecordSplitter(char delimiter, char quote, std::vector<std::uint32_t> key_columns)
       : delimiter_(delimiter), quote_(quote), key_columns_(std::move(key_columns)) {
     for (auto c : key_columns_) max_key_column_ = std::max(max_key_column_, c);
+    static const bool avx2 = have_avx2();
+    avx2_ = avx2;
     fields_.resize(max_key_column_ + 1);
   }
 
@@ -82,6 +85,7 @@ class RecordSplitter {
   std::vector<std::uint32_t> key_columns_;
   std::uint32_t max_key_column_{0};
   std::vector<FieldRef> fields_;  // fields 0..max_key_column_ of the current record
+  bool avx2_{false};              // scan record tails 32 bytes at a time
 };
 
 #if defined(__GNUC__)
@@ -163,8 +167,15 @@ CSVBLOOM_ALWAYS_INLINE RecordInfo RecordSplitter::next(const char* p, const char
 #if defined(__SSE2__)
       if (field > tracked) {
         // Bulk tail: no key field left in this record.
-        bool at_quote = false;
-        while (end - p >= 16) {
+        bool at_quote = false, at_line_end = false;
+        if (avx2_) {
+          const TailStop t = scan_tail_avx2(p, end, delimiter_, quote_);
+          field += t.delimiters;
+          p = t.at;
+          at_quote = t.kind == TailStop::field_quote;
+          at_line_end = t.kind == TailStop::line_end;
+        }
+        while (!at_quote && !at_line_end && end - p >= 16) {
           const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
           const unsigned md = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vd)));
           const unsigned mn = static_cast<unsigned>(
