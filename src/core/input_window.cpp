@@ -26,7 +26,7 @@ void InputWindow::reserve(std::size_t need) {
   if (need <= capacity_) return;
   std::size_t cap = capacity_ ? capacity_ : (1u << 20);
   while (cap < need) cap *= 2;
-  auto fresh = std::make_unique<char[]>(cap);
+  std::unique_ptr<char[]> fresh(new char[cap]);  // no zero fill
   if (len_) std::memcpy(fresh.get(), data_.get(), len_);
   data_ = std::move(fresh);
   capacity_ = cap;

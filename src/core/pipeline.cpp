@@ -260,10 +260,10 @@ void Pipeline::release(KeyBatch*& batch) {
   if (batch->empty()) return;
   if (workers_ == 0) {  // readers hash their own batches (-j1)
     HashBatch* hb = hash_pool_.take();
-    hb->hashes.resize(batch->key_count());
+    KeyHash* out = hb->resize(batch->key_count());
     const std::uint64_t seed = filter_.params().seed;
     for (std::size_t i = 0; i < batch->key_count(); ++i)
-      hb->hashes[i] = hash_key_inline(batch->key_data(i), batch->key_size(i), seed);
+      out[i] = hash_key_inline(batch->key_data(i), batch->key_size(i), seed);
     hash_queue_.push(hb);
     batch->clear();
     return;
@@ -512,9 +512,8 @@ void Pipeline::worker_main() {
   const std::uint64_t seed = filter_.params().seed;
   while (KeyBatch* kb = key_queue_.pop()) {
     HashBatch* hb = hash_pool_.take();
-    hb->hashes.resize(kb->key_count());
-    for (std::size_t i = 0; i < kb->key_count(); ++i)
-      hb->hashes[i] = hash_key_inline(kb->key_data(i), kb->key_size(i), seed);
+    KeyHash* out = hb->resize(kb->key_count());
+    for (std::size_t i = 0; i < kb->key_count(); ++i) out[i] = hash_key_inline(kb->key_data(i), kb->key_size(i), seed);
     key_pool_.give(kb);
     hash_queue_.push(hb);
   }
@@ -523,7 +522,7 @@ void Pipeline::worker_main() {
 
 void Pipeline::reducer_main() {
   while (HashBatch* hb = hash_queue_.pop()) {
-    filter_.insert_batch(hb->hashes.data(), hb->hashes.size());
+    filter_.insert_batch(hb->data(), hb->size());
     hash_pool_.give(hb);
   }
 }
