@@ -80,6 +80,14 @@ void expand_input(const std::string& path, std::vector<std::string>& out) {
   out.push_back(path);
 }
 
+// For --capacity and --bits: CLI::PositiveNumber's message prints DBL_MAX in
+// full ("Value 0 not in range 0.000000 to 17976931348623157...").
+std::string positive_whole_number(const std::string& s) {
+  const bool digits = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  if (digits && s.find_first_not_of('0') != std::string::npos) return {};
+  return "must be a whole number of at least 1 (got '" + s + "')";
+}
+
 std::vector<std::string> gather_inputs(const BuildFlags& f) {
   std::vector<std::string> out;
   for (const auto& p : f.inputs) expand_input(p, out);
@@ -108,6 +116,13 @@ int run_build(BuildFlags& f) {
   BuildOptions opt;
   opt.inputs = gather_inputs(f);
   if (opt.inputs.empty()) throw Error(ErrorKind::invalid_argument, "no input files (the directories and lists given are empty)");
+  if (f.files_from == "-" && std::find(opt.inputs.begin(), opt.inputs.end(), "-") != opt.inputs.end())
+    throw CLI::ValidationError("--files-from", "'-' reads the list of inputs from standard input, so '-' can't also be an input");
+  {
+    std::error_code ec;
+    if (std::filesystem::is_directory(f.output, ec))
+      throw CLI::ValidationError("--output", "'" + f.output + "' is a directory: give the filter file's name");
+  }
   opt.key.columns = parse_key_columns(f.keys);
   opt.key.dialect.delimiter = f.tsv ? '\t' : parse_delimiter(f.delimiter);
   if (opt.key.dialect.delimiter == '"' || opt.key.dialect.delimiter == '\n' || opt.key.dialect.delimiter == '\r')
@@ -236,16 +251,16 @@ std::function<int()> register_build(CLI::App& app) {
   cmd->add_flag("--trim", f->trim, "Trim ASCII spaces and tabs around keys (recorded in the filter)");
   cmd->add_flag("--lowercase", f->lowercase, "Lowercase ASCII letters in keys (recorded in the filter)");
   cmd->add_option("-n,--capacity", f->capacity, "Expected number of distinct keys")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_whole_number);
   cmd->add_option("-p,--fpr", f->fpr, "Target false-positive rate, in (0, 1)")->capture_default_str()
       ->check([](const std::string& s) -> std::string {
         char* end = nullptr;
         double v = std::strtod(s.c_str(), &end);
-        if (*end || !(v > 0 && v < 1)) return "--fpr must be a number strictly between 0 and 1 (got " + s + ")";
+        if (*end || !(v > 0 && v < 1)) return "must be a number strictly between 0 and 1 (got " + s + ")";
         return {};
       });
   cmd->add_option("--bits", f->bits, "Filter size in bits (rounded up to a block), instead of sizing from --fpr")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_whole_number);
   cmd->add_option("--hashes", f->hashes, "Number of hash functions (with --bits)")->check(CLI::Range(1u, kMaxHashes));
   cmd->add_option("--layout", f->layout, "blocked (one cache line per key, default) or classic")
       ->check(CLI::IsMember({"blocked", "classic"}))->capture_default_str();
