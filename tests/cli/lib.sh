@@ -39,6 +39,35 @@ same_file() {
   if cmp -s "$1" "$2"; then pass; else fail "$1 and $2 differ${3:+: $3}"; fi
 }
 
+expect_out_contains() {
+  if grep -qF -- "$1" "$WORK/out"; then pass; else fail "stdout lacks '$1': $(head -c 300 "$WORK/out")"; fi
+}
+# expect_err_lacks TEXT: the last expect_exit's stderr does not contain TEXT
+expect_err_lacks() {
+  if grep -qF -- "$1" "$WORK/err"; then fail "stderr has '$1': $(head -c 300 "$WORK/err")"; else pass; fi
+}
+# expect_err_matches REGEX: the last expect_exit's stderr matches an extended regex
+expect_err_matches() {
+  if grep -qE -- "$1" "$WORK/err"; then pass; else fail "stderr doesn't match /$1/: $(head -c 300 "$WORK/err")"; fi
+}
+different_file() {
+  if cmp -s "$1" "$2"; then fail "$1 and $2 are identical${3:+: $3}"; else pass; fi
+}
+# no_temp_files DIR: no ".NAME.tmp-*" left behind by an atomic write in DIR
+no_temp_files() {
+  local left; left=$(find "$1" -maxdepth 1 -name '.*.tmp-*' | head -3)
+  if [ -z "$left" ]; then pass; else fail "temp files left in $1: $left"; fi
+}
+# check CONDITION_CMD... / MESSAGE via fail: a one-line assertion, e.g.
+#   check "[ -s out.bloom ]" "out.bloom is empty"
+check() {
+  if eval "$1"; then pass; else fail "$2"; fi
+}
+# json_get FILE PYEXPR: evaluates PYEXPR with `j` bound to the JSON in FILE
+json_get() {
+  python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
 finish() {
   echo "$CHECKS checks, $FAILS failures"
   [ "$FAILS" -eq 0 ]
