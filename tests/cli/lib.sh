@@ -68,6 +68,17 @@ json_get() {
   python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+# unprivileged CMD...: runs CMD as an ordinary user, so that file permissions
+# apply (root reads and writes anything): as is when not root, else as nobody
+# through setpriv (then $WORK is made traversable). Test with
+# `unprivileged "$CSVBLOOM" --version` first: it fails when neither works.
+unprivileged() {
+  if [ "$(id -u)" -ne 0 ]; then "$@"; return; fi
+  command -v setpriv >/dev/null || return 125
+  chmod 755 "$WORK"
+  setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+}
+
 finish() {
   echo "$CHECKS checks, $FAILS failures"
   [ "$FAILS" -eq 0 ]
