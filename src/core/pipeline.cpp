@@ -129,6 +129,10 @@ class Pipeline {
   BuildProgress* progress_;
   std::vector<InputFile> files_;
   unsigned readers_, workers_;
+  // One reader and no workers (-j1): no threads at all; the reader hashes and
+  // inserts its own batches, so -j1 really uses one core.
+  bool single_thread_{readers_ == 1 && workers_ == 0};
+  HashBatch inline_hashes_;
   std::vector<Chunk> chunks_;
   std::vector<std::unique_ptr<ChunkLedger>> ledgers_;
   BatchPool<KeyBatch> key_pool_;
@@ -258,7 +262,16 @@ std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, I
 
 void Pipeline::release(KeyBatch*& batch) {
   if (batch->empty()) return;
-  if (workers_ == 0) {  // readers hash their own batches (-j1)
+  if (single_thread_) {  // -j1: one thread parses, hashes and inserts
+    KeyHash* out = inline_hashes_.resize(batch->key_count());
+    const std::uint64_t seed = filter_.params().seed;
+    for (std::size_t i = 0; i < batch->key_count(); ++i)
+      out[i] = hash_key_inline(batch->key_data(i), batch->key_size(i), seed);
+    filter_.insert_batch(out, batch->key_count());
+    batch->clear();
+    return;
+  }
+  if (workers_ == 0) {  // readers hash their own batches
     HashBatch* hb = hash_pool_.take();
     KeyHash* out = hb->resize(batch->key_count());
     const std::uint64_t seed = filter_.params().seed;
@@ -504,6 +517,7 @@ void Pipeline::reader_main() {
       progress_->files_done.fetch_add(1, std::memory_order_relaxed);
   }
   key_pool_.give(batch);
+  if (single_thread_) return;
   if (workers_) key_queue_.producer_done();
   else hash_queue_.producer_done();
 }
@@ -529,13 +543,17 @@ void Pipeline::reducer_main() {
 
 BuildStats Pipeline::run() {
   const auto t0 = std::chrono::steady_clock::now();
-  std::thread reducer([this] { reducer_main(); });
-  std::vector<std::thread> workers, readers;
-  for (unsigned i = 0; i < workers_; ++i) workers.emplace_back([this] { worker_main(); });
-  for (unsigned i = 0; i < readers_; ++i) readers.emplace_back([this] { reader_main(); });
-  for (auto& t : readers) t.join();
-  for (auto& t : workers) t.join();
-  reducer.join();
+  if (single_thread_) {
+    reader_main();  // in the caller's thread; it is then the only writer of the bits
+  } else {
+    std::thread reducer([this] { reducer_main(); });
+    std::vector<std::thread> workers, readers;
+    for (unsigned i = 0; i < workers_; ++i) workers.emplace_back([this] { worker_main(); });
+    for (unsigned i = 0; i < readers_; ++i) readers.emplace_back([this] { reader_main(); });
+    for (auto& t : readers) t.join();
+    for (auto& t : workers) t.join();
+    reducer.join();
+  }
 
   if (failure_) std::rethrow_exception(failure_->second);
   if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
