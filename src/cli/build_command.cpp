@@ -123,6 +123,7 @@ int run_build(BuildFlags& f) {
     if (std::filesystem::is_directory(f.output, ec))
       throw CLI::ValidationError("--output", "'" + f.output + "' is a directory: give the filter file's name");
   }
+  check_output_path(f.output, "--output");
   opt.key.columns = parse_key_columns(f.keys);
   opt.key.dialect.delimiter = f.tsv ? '\t' : parse_delimiter(f.delimiter);
   if (opt.key.dialect.delimiter == '"' || opt.key.dialect.delimiter == '\n' || opt.key.dialect.delimiter == '\r')
@@ -172,8 +173,15 @@ int run_build(BuildFlags& f) {
     if (f.hashes) throw CLI::ValidationError("--hashes", "goes with --bits; with --capacity/--fpr it is computed");
     std::uint64_t capacity = f.capacity;
     if (!capacity) {
-      for (const auto& in : opt.inputs)
+      for (const auto& in : opt.inputs) {
         if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input (its size is unknown)");
+        std::error_code ec;
+        const auto type = std::filesystem::status(in, ec).type();
+        if (type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::character ||
+            type == std::filesystem::file_type::block || type == std::filesystem::file_type::socket)
+          throw CLI::ValidationError("--capacity", "is required when an input is a FIFO or device (" + in +
+                                                       "): it is read as a stream, its size is unknown");
+      }
       check_inputs(opt);  // report unusable inputs before guessing from them
       capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));
       spdlog::info("no --capacity: sizing for {} keys, estimated from the inputs' sizes (pass --capacity for an exact size)",
@@ -186,6 +194,7 @@ int run_build(BuildFlags& f) {
     meta.target_fpr = f.fpr;
   }
   validate_params(params);
+  check_filter_fits_in_memory(params.bits / 8);
 
   // ---- check everything that can fail before the long part ----
   // (build_filter itself checks every input before any work.)

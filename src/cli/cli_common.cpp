@@ -2,6 +2,8 @@
 #include "cli/cli_common.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -10,6 +12,8 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+
+#include "csvbloom/error.hpp"
 
 namespace csvbloom::cli {
 
@@ -91,6 +95,36 @@ std::vector<KeyColumn> parse_key_columns(const std::vector<std::string>& keys) {
     cols.push_back({k, 0});
   }
   return cols;
+}
+
+void check_output_path(const std::string& path, const std::string& flag) {
+  struct stat st {};
+  // lstat: a symbolic link is refused whatever it points to, because the
+  // rename replaces the link, not its target (`-o /dev/stdout`, a link to
+  // /proc/self/fd/1, would become a regular file).
+  if (::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return;  // new, or a file to replace
+  const char* what = S_ISLNK(st.st_mode)    ? "a symbolic link"
+                     : S_ISDIR(st.st_mode)  ? "a directory"
+                     : S_ISCHR(st.st_mode)  ? "a character device"
+                     : S_ISBLK(st.st_mode)  ? "a block device"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                                            : "not a regular file";
+  throw CLI::ValidationError(flag, "'" + path + "' is " + what +
+                                       ": the filter is written to a temp file renamed over the output, which "
+                                       "would replace it; give a regular file's path");
+}
+
+void check_filter_fits_in_memory(std::uint64_t bytes) {
+  struct sysinfo si {};
+  if (::sysinfo(&si) != 0) return;  // can't tell: let the allocation decide
+  const double unit = si.mem_unit ? si.mem_unit : 1;
+  const double room = (static_cast<double>(si.totalram) + static_cast<double>(si.totalswap)) * unit;
+  if (static_cast<double>(bytes) <= room) return;
+  throw csvbloom::Error(csvbloom::ErrorKind::invalid_argument,
+                        "the filter would need " + human_bytes(static_cast<double>(bytes)) +
+                            " of memory, more than this machine's " + human_bytes(room) +
+                            " of RAM and swap: lower --capacity, raise --fpr, or give a smaller --bits");
 }
 
 namespace {

@@ -41,6 +41,21 @@ std::string describe_byte(char c);
 // leading '=' forces a name (for headers that are numbers: --key =2020).
 std::vector<KeyColumn> parse_key_columns(const std::vector<std::string>& keys);
 
+// -o must name a regular file or a new path. Outputs are written to a temp
+// file in the same directory and renamed over the path, which replaces
+// whatever the path names: a device node, a FIFO, or a symbolic link itself
+// rather than its target (as root, `-o /dev/full` or `-o /dev/stdout` would
+// replace those with a filter file). So anything but a regular file there,
+// symbolic links included, is refused (CLI::ValidationError naming `flag`)
+// before any work.
+void check_output_path(const std::string& path, const std::string& flag);
+
+// Refuses a filter that needs more memory than this machine's RAM and swap
+// (Error(invalid_argument) naming the options to change), before allocating:
+// with overcommit the allocation itself would succeed and the build would end
+// thrashing, killed, or writing a file larger than the disk.
+void check_filter_fits_in_memory(std::uint64_t bytes);
+
 // While a build writes, SIGINT/SIGTERM/SIGHUP remove the temp file and exit
 // with 128+signal. The path is copied into static storage (async-signal-safe).
 void protect_temp_file(const std::string& temp_path);

@@ -1,8 +1,10 @@
 // main.cpp: csvbloom's entry point: dispatch to one subcommand.
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <string>
@@ -45,8 +47,17 @@ int main(int argc, char** argv) {
     return kExitError;
   }
   try {
-    for (auto& [sub, run] : runners)
-      if (sub->parsed()) return run();
+    for (auto& [sub, run] : runners) {
+      if (!sub->parsed()) continue;
+      const int rc = run();
+      // Output lost to a full disk or a closed pipe is an error, not exit 0
+      // (`info > /dev/full`, `--stats-json -`): flush and check stdout once here.
+      if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        print_error(std::string("can't write to standard output: ") + std::strerror(errno ? errno : EIO));
+        return kExitError;
+      }
+      return rc;
+    }
   } catch (const CLI::ParseError& e) {  // validation done after parsing
     print_error(e.what());
     return kExitError;

@@ -61,6 +61,7 @@ std::string differences(const LoadedFilter& a, const LoadedFilter& b) {
 
 int run_merge(const MergeFlags& f) {
   setup_logging(f.verbosity);
+  check_output_path(f.output, "--output");
   AtomicFileWriter out(f.output);  // fail early on an unwritable directory
   LoadedFilter first = load_filter(f.inputs[0], true);
   BloomFilter merged(first.filter.params());
