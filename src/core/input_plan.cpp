@@ -43,12 +43,12 @@ std::string join_names(const std::vector<std::string>& names) {
 // returns false at end of input), skipping a BOM and empty lines. Returns
 // false with `problem` set when it can't be read as CSV; `next` is the
 // offset just past the record (or past the blank lines when there is none).
+// `buf` may already hold the first bytes (then `at_eof` says whether more follow).
 template <class More>
-bool read_first_record(More&& more, const Dialect& d, std::uint64_t max_record_bytes,
-                       std::vector<std::string>& fields, std::uint64_t& next, std::uint64_t& bom,
-                       std::string& problem) {
-  std::vector<char> buf;
-  bool at_eof = !more(buf);
+bool read_first_record(More&& more, std::vector<char>& buf, bool at_eof, const Dialect& d,
+                       std::uint64_t max_record_bytes, std::vector<std::string>& fields, std::uint64_t& next,
+                       std::uint64_t& bom, std::string& problem) {
+  if (buf.empty() && !at_eof) at_eof = !more(buf);
   while (!at_eof && buf.size() < 3) at_eof = !more(buf);
   bom = starts_with_bom(buf.data(), buf.size()) ? 3 : 0;
   for (;;) {
@@ -169,56 +169,57 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options) {
       continue;
     }
     in.size = static_cast<std::uint64_t>(st.st_size);
-    unsigned char magic[4] = {0, 0, 0, 0};
-    const ssize_t got = ::pread(fd.fd, magic, 4, 0);
-    if (got < 0) {
-      problems.push_back(path + ": " + std::strerror(errno));
-      continue;
-    }
-    in.compression = detect_compression(magic, static_cast<std::size_t>(got));
+    // One pread serves the magic bytes, the header and its line count
+    // (10,000-file globs pay per system call: four per file here).
+    std::vector<char> buf;
+    std::uint64_t offset = 0;
+    auto more = [&](std::vector<char>& b) {
+      const std::size_t want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(std::max<std::size_t>(b.size(), 64u << 10), in.size - offset));
+      if (want == 0) return false;
+      const std::size_t old = b.size();
+      b.resize(old + want);
+      std::size_t have = 0;
+      while (have < want) {
+        ssize_t r = ::pread(fd.fd, b.data() + old + have, want - have, static_cast<off_t>(offset + have));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) throw Error(ErrorKind::io, std::strerror(errno), path);
+        if (r == 0) throw Error(ErrorKind::io, "the file shrank while being read", path);
+        have += static_cast<std::size_t>(r);
+      }
+      offset += want;
+      return offset < in.size;
+    };
     std::vector<std::string> first;
     std::uint64_t after_first = 0, bom = 0;
     std::string problem;
-    bool ok;
-    if (in.compression != Compression::none) {
-      // Compressed: one sequential stream; decode its head now only to check
-      // the header (the pipeline decodes it again from the start).
-      in.stream = true;
-      try {
+    bool ok = true;
+    try {
+      const bool at_eof = !more(buf);
+      in.compression =
+          detect_compression(reinterpret_cast<const unsigned char*>(buf.data()), std::min<std::size_t>(buf.size(), 4));
+      if (in.compression != Compression::none) {
+        // Compressed: one sequential stream; decode its head now only to
+        // check the header (the pipeline decodes it again from the start).
+        in.stream = true;
+        buf.clear();
+        if (::lseek(fd.fd, 0, SEEK_SET) != 0) throw Error(ErrorKind::io, std::strerror(errno), path);
         StreamDecoder dec(fd.fd, path);
         ok = read_first_record(
-            [&](std::vector<char>& buf) {
-              const std::size_t old = buf.size();
-              buf.resize(old + (64u << 10));
-              const std::size_t n = dec.read(buf.data() + old, 64u << 10);
-              buf.resize(old + n);
+            [&](std::vector<char>& b) {
+              const std::size_t old = b.size();
+              b.resize(old + (64u << 10));
+              const std::size_t n = dec.read(b.data() + old, 64u << 10);
+              b.resize(old + n);
               return n > 0;
             },
-            d, options.max_record_bytes, first, after_first, bom, problem);
-      } catch (const Error& e) {
-        ok = false;
-        problem = e.message();
+            buf, false, d, options.max_record_bytes, first, after_first, bom, problem);
+      } else {
+        ok = read_first_record(more, buf, at_eof, d, options.max_record_bytes, first, after_first, bom, problem);
       }
-    } else {
-      std::uint64_t offset = 0;
-      ok = read_first_record(
-          [&](std::vector<char>& buf) {
-            const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(
-                std::max<std::size_t>(buf.size(), 64u << 10), in.size - offset));
-            if (want == 0) return false;
-            const std::size_t old = buf.size();
-            buf.resize(old + want);
-            std::size_t have = 0;
-            while (have < want) {
-              ssize_t r = ::pread(fd.fd, buf.data() + old + have, want - have, static_cast<off_t>(offset + have));
-              if (r < 0 && errno == EINTR) continue;
-              if (r <= 0) throw Error(ErrorKind::io, r < 0 ? std::strerror(errno) : "file shrank", path);
-              have += static_cast<std::size_t>(r);
-            }
-            offset += want;
-            return offset < in.size;
-          },
-          d, options.max_record_bytes, first, after_first, bom, problem);
+    } catch (const Error& e) {
+      ok = false;
+      problem = e.message();
     }
     if (!ok) {
       problems.push_back(path + ":1: " + problem);
@@ -229,11 +230,9 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options) {
       if (d.has_header) {
         in.header = first;
         in.data_start = after_first;
-        if (!in.stream) {
+        if (!in.stream && after_first <= buf.size()) {
           // The header may hold quoted newlines: count them for line numbers.
-          std::vector<char> head(static_cast<std::size_t>(after_first));
-          if (::pread(fd.fd, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()))
-            in.data_start_line = 1 + count_quotes_newlines(head.data(), head.size(), d.quote).newlines;
+          in.data_start_line = 1 + count_quotes_newlines(buf.data(), static_cast<std::size_t>(after_first), d.quote).newlines;
         }
       }
       std::string why =
