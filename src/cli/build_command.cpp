@@ -246,7 +246,8 @@ std::function<int()> register_build(CLI::App& app) {
       "Examples:\n"
       "  csvbloom build -o emails.bloom --key email --fpr 0.001 data/*.csv\n"
       "  csvbloom build -o pairs.bloom --key first --key last --capacity 5000000 data/\n"
-      "  zcat big.csv.gz | csvbloom build -o big.bloom --key 2 --capacity 100000000 -");
+      "  csvbloom build -o big.bloom --key 2 --no-header exports/2026-*.csv.gz\n"
+      "  psql -c '\\copy users to stdout csv header' | csvbloom build -o users.bloom --key email --capacity 100000000 -");
   cmd->add_option("-o,--output", f->output, "Filter file to write (atomically)")->required();
   cmd->add_option("inputs", f->inputs, "CSV files, directories, or - for stdin");
   cmd->add_option("--files-from", f->files_from, "Read input paths from FILE, one per line (- for stdin)");
