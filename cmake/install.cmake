@@ -40,6 +40,11 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/csvbloom
   FILES_MATCHING PATTERN "*.hpp")
 
 if(TARGET csvbloom_cli)
+  get_target_property(_csvbloom_type csvbloom TYPE)
+  if(_csvbloom_type STREQUAL "SHARED_LIBRARY")  # -DBUILD_SHARED_LIBS=ON: find lib/ from bin/
+    file(RELATIVE_PATH _rel "/prefix/${CMAKE_INSTALL_BINDIR}" "/prefix/${CMAKE_INSTALL_LIBDIR}")
+    set_target_properties(csvbloom_cli PROPERTIES INSTALL_RPATH "\$ORIGIN/${_rel}")
+  endif()
   install(TARGETS csvbloom_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
   install(FILES ${PROJECT_SOURCE_DIR}/docs/csvbloom.1
     DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT Runtime)

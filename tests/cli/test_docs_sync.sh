@@ -42,7 +42,7 @@ for sub in $subcommands; do
       # In roff --no-header is \-\-no\-header, followed by a font change,
       # or by anything but a letter, digit or backslash (\-\-no is not it).
       pattern="${opt//-/\\\\-}"'(\\f|[^a-z0-9\\]|$)'
-      if printf '%s\n' "$sec" | grep -qE -- "$pattern"; then pass
+      if grep -qE -- "$pattern" <<<"$sec"; then pass
       else fail "docs/csvbloom.1: '$sub' section lacks $opt"; fi
     fi
     grep -qxF -- "$opt" <<<"$comp_opts" && pass || fail "completions/csvbloom.bash: '$sub' lacks $opt"

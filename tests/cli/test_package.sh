@@ -48,7 +48,8 @@ done
 for h in "$SRC"/include/csvbloom/*.hpp; do
   [ -f "$PREFIX/include/csvbloom/$(basename "$h")" ] && pass || fail "header not installed: $(basename "$h")"
 done
-for f in libcsvbloom.a cmake/csvbloom/csvbloomConfig.cmake cmake/csvbloom/csvbloomConfigVersion.cmake \
+[ -n "$LIBDIR" ] && [ "$LIBDIR" != . ] && pass || fail "no libcsvbloom.a (or .so) installed"
+for f in cmake/csvbloom/csvbloomConfig.cmake cmake/csvbloom/csvbloomConfigVersion.cmake \
          cmake/csvbloom/csvbloomTargets.cmake pkgconfig/csvbloom.pc; do
   [ -f "$LIBDIR/$f" ] && pass || fail "not installed: ${LIBDIR#"$PREFIX"/}/$f"
 done

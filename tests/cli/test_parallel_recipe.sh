@@ -22,7 +22,7 @@ if ! command -v parallel >/dev/null 2>&1; then
   echo "      Install it with: scripts/install-deps --test   (or: apt-get install parallel)" >&2
   exit 1
 fi
-if ! parallel --version 2>/dev/null | grep -q "GNU parallel"; then
+if ! grep -q "GNU parallel" <<<"$(parallel --version 2>/dev/null)"; then
   echo "FAIL: '$(command -v parallel)' is not GNU parallel (moreutils' parallel?); install the Debian package 'parallel'." >&2
   exit 1
 fi
