@@ -99,7 +99,7 @@ expect_out_equals $'a@x\nb@x'
 # The same in --stats-json.
 expect_exit 0 "$CSVBLOOM" build -q -o r.bloom --key email --capacity 10 --on-error skip --stats-json skip.json \
   ragged.csv unterminated.csv
-check "[ \"\$(json_get skip.json '[(b[\"file\"], b[\"line\"]) for b in j[\"first_bad_rows\"]], j[\"bad_rows\"], j[\"rows\"]')\" = \"[('ragged.csv', 5), ('ragged.csv', 6), ('unterminated.csv', 5)], 3, 7\" ]" \
+check "[ \"\$(json_get skip.json '[(b[\"file\"], b[\"line\"]) for b in j[\"first_bad_rows\"]], j[\"bad_rows\"], j[\"rows\"]')\" = \"([('ragged.csv', 5), ('ragged.csv', 6), ('unterminated.csv', 5)], 3, 7)\" ]" \
   "skip.json: $(head -c 400 skip.json)"
 # More than ten bad rows: the first ten and the total.
 python3 -c '
