@@ -145,7 +145,9 @@ if flags=$(pkg-config --cflags --libs csvbloom 2>pc.err); then
   case " $flags " in *" -lcsvbloom "*) pass ;; *) fail "pkg-config --libs lacks -lcsvbloom: $flags" ;; esac
   [ "$(pkg-config --modversion csvbloom)" = "$VERSION" ] && pass || fail "pkg-config --modversion is not $VERSION"
   # shellcheck disable=SC2086  # the flags are words
-  if "$CXX" -std=c++20 -O1 "$EXAMPLE/main.cpp" -o pc-app $flags 2>pc-build.log; then
+  rpath=()  # a shared libcsvbloom (-DBUILD_SHARED_LIBS=ON) outside the loader's path
+  [ -e "$LIBDIR/libcsvbloom.so" ] && rpath=("-Wl,-rpath,$LIBDIR")
+  if "$CXX" -std=c++20 -O1 "$EXAMPLE/main.cpp" -o pc-app $flags "${rpath[@]}" 2>pc-build.log; then
     pass
     check_app ./pc-app "pkg-config consumer"
   else
