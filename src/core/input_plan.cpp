@@ -39,11 +39,10 @@ std::string join_names(const std::vector<std::string>& names) {
   return s;
 }
 
-// Reads the first record from bytes that `more` appends to a buffer (it
-// returns false at end of input), skipping a BOM and empty lines. Returns
-// false with `problem` set when it can't be read as CSV; `next` is the
-// offset just past the record (or past the blank lines when there is none).
-// `buf` may already hold the first bytes (then `at_eof` says whether more follow).
+// Reads the first record from bytes that `more` appends to `buf` (it returns
+// false at end of input; `buf` may already hold the first bytes, `at_eof`
+// saying whether more follow). Returns false with `problem` set when it
+// can't be read as CSV; `next` is the offset just past the record.
 template <class More>
 bool read_first_record(More&& more, std::vector<char>& buf, bool at_eof, const Dialect& d,
                        std::uint64_t max_record_bytes, std::vector<std::string>& fields, std::uint64_t& next,
@@ -52,52 +51,55 @@ bool read_first_record(More&& more, std::vector<char>& buf, bool at_eof, const D
   while (!at_eof && buf.size() < 3) at_eof = !more(buf);
   bom = starts_with_bom(buf.data(), buf.size()) ? 3 : 0;
   for (;;) {
-    const char* b = buf.data();
-    const char* e = b + buf.size();
-    RecordSplitter probe(d.delimiter, d.quote, {0});
-    const char* p = b + bom;
-    RecordInfo r{};
-    r.state = RecordState::blank;
-    while (p < e) {
-      r = probe.next(p, e, at_eof);
-      if (r.state != RecordState::blank) break;
-      p = r.next;
-    }
-    if (p >= e && at_eof) {  // nothing but empty lines
-      fields.clear();
-      next = buf.size();
-      return true;
-    }
-    if (r.state == RecordState::unterminated_quote) {
-      problem = "unterminated quote in the first record";
-      return false;
-    }
-    if (p >= e || r.state == RecordState::incomplete) {
-      if (buf.size() >= max_record_bytes) {
-        problem = "first record is longer than the record limit (" + std::to_string(max_record_bytes) + " bytes)";
+    const FirstRecord r = parse_first_record(buf.data() + bom, buf.data() + buf.size(), at_eof, d, fields);
+    switch (r.status) {
+      case FirstRecord::found:
+      case FirstRecord::none:
+        next = bom + r.next;
+        return true;
+      case FirstRecord::unterminated_quote:
+        problem = "unterminated quote in the first record";
         return false;
-      }
-      at_eof = !more(buf);
-      continue;
+      case FirstRecord::need_more:
+        if (buf.size() >= max_record_bytes) {
+          problem = "first record is longer than the record limit (" + std::to_string(max_record_bytes) + " bytes)";
+          return false;
+        }
+        at_eof = !more(buf);
+        continue;
     }
-    std::vector<std::uint32_t> all(r.field_count);
-    std::iota(all.begin(), all.end(), 0u);
-    RecordSplitter splitter(d.delimiter, d.quote, all);
-    splitter.next(p, e, at_eof);
-    fields.clear();
-    std::string tmp;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      const FieldRef& f = splitter.key(i);
-      tmp.resize(static_cast<std::size_t>(f.end - f.begin) + 1);
-      tmp.resize(decode_field(f, d.quote, tmp.data()));
-      fields.push_back(tmp);
-    }
-    next = static_cast<std::uint64_t>(r.next - b);
-    return true;
   }
 }
 
 }  // namespace
+
+FirstRecord parse_first_record(const char* b, const char* e, bool at_eof, const Dialect& d,
+                               std::vector<std::string>& fields) {
+  fields.clear();
+  RecordSplitter probe(d.delimiter, d.quote, {0});
+  const char* p = b;
+  RecordInfo r{};
+  for (;;) {
+    if (p >= e) return {at_eof ? FirstRecord::none : FirstRecord::need_more, static_cast<std::size_t>(p - b)};
+    r = probe.next(p, e, at_eof);
+    if (r.state != RecordState::blank) break;
+    p = r.next;
+  }
+  if (r.state == RecordState::incomplete) return {FirstRecord::need_more, 0};
+  if (r.state == RecordState::unterminated_quote) return {FirstRecord::unterminated_quote, 0};
+  std::vector<std::uint32_t> all(r.field_count);
+  std::iota(all.begin(), all.end(), 0u);
+  RecordSplitter splitter(d.delimiter, d.quote, all);
+  splitter.next(p, e, at_eof);
+  std::string tmp;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const FieldRef& f = splitter.key(i);
+    tmp.resize(static_cast<std::size_t>(f.end - f.begin) + 1);
+    tmp.resize(decode_field(f, d.quote, tmp.data()));
+    fields.push_back(tmp);
+  }
+  return {FirstRecord::found, static_cast<std::size_t>(r.next - b)};
+}
 
 std::string resolve_key_columns(const KeySpec& key, const std::vector<std::string>& header,
                                 std::uint32_t field_count, std::vector<std::uint32_t>& columns) {
@@ -148,14 +150,11 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options) {
       files.push_back(std::move(in));
       continue;
     }
-    Fd fd;
-    fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd.fd < 0) {
-      problems.push_back(path + ": " + std::strerror(errno));
-      continue;
-    }
+    // stat before open: opening a FIFO here, even briefly, would let a
+    // writer waiting in open() start, and closing it again would kill that
+    // writer with SIGPIPE (and the build would then wait forever).
     struct stat st {};
-    if (::fstat(fd.fd, &st) != 0) {
+    if (::stat(path.c_str(), &st) != 0) {
       problems.push_back(path + ": " + std::strerror(errno));
       continue;
     }
@@ -164,8 +163,22 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options) {
       continue;
     }
     if (!S_ISREG(st.st_mode)) {  // FIFO, character device, socket: read once, in order
+      if (::access(path.c_str(), R_OK) != 0) {
+        problems.push_back(path + ": " + std::strerror(errno));
+        continue;
+      }
       in.stream = true;
       files.push_back(std::move(in));
+      continue;
+    }
+    Fd fd;
+    fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
+      problems.push_back(path + ": " + std::strerror(errno));
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) {  // replaced between stat and open
+      problems.push_back(path + ": changed while being checked");
       continue;
     }
     in.size = static_cast<std::uint64_t>(st.st_size);
@@ -277,13 +290,11 @@ std::uint64_t estimate_rows(const std::vector<std::string>& inputs, const Dialec
   std::vector<char> buf(kSample);
   for (const auto& path : inputs) {
     if (path == "-") return 0;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) continue;
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      return 0;
-    }
+    if (::stat(path.c_str(), &st) != 0) continue;
+    if (!S_ISREG(st.st_mode)) return 0;  // a stream: its size is unknown (and it must not be opened here)
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
     unsigned char magic[4] = {0, 0, 0, 0};
     const ssize_t m = ::pread(fd, magic, 4, 0);
     double got = 0, raw_used = 0;

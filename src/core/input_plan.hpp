@@ -36,6 +36,21 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options);
 std::string resolve_key_columns(const KeySpec& key, const std::vector<std::string>& header,
                                 std::uint32_t field_count, std::vector<std::uint32_t>& columns);
 
+// The first record of an input (its header, or the first data record), from
+// bytes [b, e) that start after any BOM; empty lines before it are skipped.
+// Shared by planning (regular and compressed files) and the stream path.
+struct FirstRecord {
+  enum Status : std::uint8_t {
+    found,               // `fields` hold it, decoded; `next` is the offset after it
+    need_more,           // it does not end before e and more input may follow
+    none,                // nothing but empty lines up to the end of input
+    unterminated_quote,  // the end of input comes inside a quoted field
+  } status;
+  std::size_t next;
+};
+FirstRecord parse_first_record(const char* b, const char* e, bool at_eof, const Dialect& d,
+                               std::vector<std::string>& fields);
+
 // The UTF-8 byte order mark, skipped at the start of every input.
 inline bool starts_with_bom(const char* p, std::size_t n) noexcept {
   return n >= 3 && static_cast<unsigned char>(p[0]) == 0xEF && static_cast<unsigned char>(p[1]) == 0xBB &&

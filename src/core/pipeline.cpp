@@ -427,43 +427,26 @@ void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
   while (w.end_offset() < 3 && w.extend(kLookahead)) {
   }
   if (starts_with_bom(w.at(0), static_cast<std::size_t>(w.end_offset()))) p = 3;
-  {
-    RecordSplitter probe(d.delimiter, d.quote, {0});
-    for (;;) {
-      if (p >= w.end_offset() && !w.extend(kLookahead)) break;
-      RecordInfo r = probe.next(w.at(p), w.end(), w.at_eof());
-      if (r.state == RecordState::incomplete) {
-        if (w.end_offset() - p > opt_.max_record_bytes)
-          throw Error(ErrorKind::bad_csv, "first record longer than the record limit", name, 1);
-        w.extend(kLookahead);
-        continue;
-      }
-      if (r.state == RecordState::blank) {
-        p += static_cast<std::uint64_t>(r.next - w.at(p));
-        continue;
-      }
-      if (r.state == RecordState::unterminated_quote)
-        throw Error(ErrorKind::bad_csv, "unterminated quote in the first record", name, 1);
-      std::vector<std::uint32_t> all(r.field_count);
-      for (std::uint32_t i = 0; i < r.field_count; ++i) all[i] = i;
-      RecordSplitter full(d.delimiter, d.quote, all);
-      full.next(w.at(p), w.end(), w.at_eof());
-      std::vector<std::string> fields;
-      std::string tmp;
-      for (std::size_t i = 0; i < all.size(); ++i) {
-        tmp.resize(static_cast<std::size_t>(full.key(i).end - full.key(i).begin) + 1);
-        tmp.resize(decode_field(full.key(i), d.quote, tmp.data()));
-        fields.push_back(tmp);
-      }
-      if (d.has_header) {
-        in.header = fields;
-        p += static_cast<std::uint64_t>(r.next - w.at(p));
-      }
-      std::string why = resolve_key_columns(opt_.key, in.header, r.field_count, in.key_columns);
-      if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
-      if (!opt_.allow_ragged) in.expected_fields = r.field_count;
-      break;
+  for (std::vector<std::string> fields;;) {
+    const FirstRecord r = parse_first_record(w.at(p), w.end(), w.at_eof(), d, fields);
+    if (r.status == FirstRecord::need_more) {
+      if (w.end_offset() - p > opt_.max_record_bytes)
+        throw Error(ErrorKind::bad_csv, "first record longer than the record limit", name, 1);
+      w.extend(kLookahead);
+      continue;
     }
+    if (r.status == FirstRecord::unterminated_quote)
+      throw Error(ErrorKind::bad_csv, "unterminated quote in the first record", name, 1);
+    if (r.status == FirstRecord::none) break;  // an empty stream
+    if (d.has_header) {
+      in.header = fields;
+      p += r.next;
+    }
+    const auto field_count = static_cast<std::uint32_t>(fields.size());
+    std::string why = resolve_key_columns(opt_.key, in.header, field_count, in.key_columns);
+    if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
+    if (!opt_.allow_ragged) in.expected_fields = field_count;
+    break;
   }
   if (in.key_columns.empty()) {  // an empty stream
     ChunkResult nothing;
