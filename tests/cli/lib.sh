@@ -55,7 +55,7 @@ different_file() {
 }
 # no_temp_files DIR: no ".NAME.tmp-*" left behind by an atomic write in DIR
 no_temp_files() {
-  local left; left=$(find "$1" -maxdepth 1 -name '.*.tmp-*' | head -3)
+  local left; left=$(find "$1" -maxdepth 1 -name '.*.tmp-*')
   if [ -z "$left" ]; then pass; else fail "temp files left in $1: $left"; fi
 }
 # check CONDITION_CMD... / MESSAGE via fail: a one-line assertion, e.g.
