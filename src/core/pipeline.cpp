@@ -163,9 +163,16 @@ void Pipeline::plan_chunks() {
         chunks_.push_back({f, n++, b, std::min(in.size, b + step)});
     }
     ledgers_[f] = std::make_unique<ChunkLedger>(n);
+    if (n == 0) {  // empty, BOM or header only: no chunk will count its bytes
+      stats_.bytes += in.size;
+      stats_.per_file[f].bytes += in.size;
+    }
     if (progress_) {
       progress_->bytes_total += in.size;
-      if (n == 0) progress_->files_done.fetch_add(1, std::memory_order_relaxed);  // empty or header only
+      if (n == 0) {
+        progress_->files_done.fetch_add(1, std::memory_order_relaxed);
+        progress_->bytes_done.fetch_add(in.size, std::memory_order_relaxed);
+      }
     }
   }
   if (progress_) progress_->files_total = files_.size();
@@ -198,6 +205,7 @@ std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, I
     switch (r.state) {
       case RecordState::incomplete: {
         if (w.end_offset() - p > opt_.max_record_bytes) {
+          ++res.rows;
           add_bad(res, lines, w, p,
                   "record longer than the limit of " + std::to_string(opt_.max_record_bytes) +
                       " bytes (--max-record-bytes)");
@@ -240,6 +248,13 @@ std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, I
     }
     ++res.rows;
     const std::uint64_t next = p + static_cast<std::uint64_t>(r.next - w.at(p));
+    if (next - p > opt_.max_record_bytes) {  // complete, but over the limit: the same answer for any chunk size
+      add_bad(res, lines, w, p,
+              "record longer than the limit of " + std::to_string(opt_.max_record_bytes) +
+                  " bytes (--max-record-bytes)");
+      p = next;
+      continue;
+    }
     if (r.field_count < needed || (expected && r.field_count != expected)) {
       add_bad(res, lines, w, p,
               r.field_count < needed

@@ -617,7 +617,7 @@ TEST_CASE("pipeline: a record under max_record_bytes is accepted wherever it fal
   }
 }
 
-// KNOWN BUG (src/core/pipeline.cpp, parse_records): max_record_bytes is only
+// Regression (fixed in pipeline.cpp, parse_records): max_record_bytes was only
 // checked for a record that is `incomplete`, i.e. one that straddles the end
 // of the reader's window (its chunk + 64 KiB of lookahead). A record longer
 // than the limit that lies inside the window is accepted; the same record
@@ -626,9 +626,9 @@ TEST_CASE("pipeline: a record under max_record_bytes is accepted wherever it fal
 // file is accepted with 1 MiB chunks (the CLI's default: the whole file is
 // one window) and rejected with 4 KiB chunks. Expected: the same answer for
 // every chunk size, and by the documented meaning ("Longest record accepted,
-// in bytes") a bad row. Tagged [!mayfail] until fixed.
-TEST_CASE("KNOWN BUG pipeline: a record over max_record_bytes is a bad row whatever the chunk size",
-          "[pipeline][known_bug][!mayfail]") {
+// in bytes") a bad row.
+TEST_CASE("regression: a record over max_record_bytes is a bad row whatever the chunk size",
+          "[pipeline][regression]") {
   TempDir d;
   std::string s = "email,notes\n";
   for (int i = 0; i < 2000; ++i) s += "k" + std::to_string(i) + "@example.org," + std::string(40, 'n') + "\n";
@@ -649,7 +649,7 @@ TEST_CASE("KNOWN BUG pipeline: a record over max_record_bytes is a bad row whate
   CHECK(std::adjacent_find(bad_counts.begin(), bad_counts.end(), std::not_equal_to<>()) == bad_counts.end());
 }
 
-// KNOWN BUG (src/core/pipeline.cpp, parse_records, the `incomplete` branch):
+// Regression (fixed; src/core/pipeline.cpp, parse_records, the `incomplete` branch):
 // a record dropped for exceeding max_record_bytes is added to bad_rows but not
 // to rows (every other bad row is both), so BuildStats::keys_inserted =
 // rows - bad_rows - empty_keys comes out one short of what the filter holds:
@@ -657,8 +657,8 @@ TEST_CASE("KNOWN BUG pipeline: a record over max_record_bytes is a bad row whate
 // prints "4,000 rows, 3,999 keys inserted (1 bad rows)" and info says 4,000).
 // Expected: rows 4,001 (the long record is a row, a bad one), keys_inserted
 // 4,000 in both places.
-TEST_CASE("KNOWN BUG pipeline: a record dropped for max_record_bytes counts as a row",
-          "[pipeline][known_bug][!mayfail]") {
+TEST_CASE("regression: a record dropped for max_record_bytes counts as a row",
+          "[pipeline][regression]") {
   TempDir d;
   std::string s = "email,notes\n";
   for (int i = 0; i < 2000; ++i) s += "k" + std::to_string(i) + "@example.org," + std::string(40, 'n') + "\n";
@@ -691,13 +691,13 @@ TEST_CASE("pipeline: progress counters reach their totals", "[pipeline]") {
   CHECK(got.stats.per_file[1].bytes == b.size());
 }
 
-// KNOWN BUG (src/core/pipeline.cpp, plan_chunks/finish_chunk): a file with no
+// Regression (fixed; src/core/pipeline.cpp, plan_chunks/finish_chunk): a file with no
 // data record after its header (header only, BOM only) gets no chunk, so its
 // bytes never reach BuildStats::bytes, FileStats::bytes or
 // BuildProgress::bytes_done, while plan_chunks adds them to bytes_total: the
 // progress line never reaches 100% and the summary under-reports the input
 // read. Expected: bytes_done == bytes_total == the sum of the file sizes.
-TEST_CASE("KNOWN BUG pipeline: bytes of header-only files are counted", "[pipeline][known_bug][!mayfail]") {
+TEST_CASE("regression: bytes of header-only files are counted", "[pipeline][regression]") {
   TempDir d;
   const std::string a = make_csv(51, 80), b = "id,email\n";
   const std::vector<std::string> files = {d.file("a.csv", a), d.file("header_only.csv", b)};
