@@ -151,7 +151,7 @@ std::uint64_t check_prefix(const std::uint8_t* p, std::uint64_t file_size, const
   const std::uint32_t version = get_u32(p + kOffVersion);
   if (version != kFormatVersion)
     throw Error(ErrorKind::corrupt_filter,
-                "unsupported format version " + str(version) + " (this csvbloom reads " + str(kFormatVersion) + ")",
+                "unsupported format version " + str(version) + " (this csvbloom reads " + str(kFormatVersion) + "): the file is corrupt or from a newer csvbloom",
                 name);
   const std::uint64_t header_bytes = get_u32(p + kOffHeaderBytes);
   if (header_bytes % kHeaderAlign != 0) corrupt("header size " + str(header_bytes) + " is not a multiple of 64", name);

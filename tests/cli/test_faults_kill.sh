@@ -1,0 +1,84 @@
+# kill -9 at random moments of a build: the previous output is byte-identical
+# every time, and the next successful build in that directory leaves no temp
+# file (.NAME.tmp-*) of a dead process behind.
+#
+# The build reads a ~80 MB CSV (~27 MB for a sanitizer build) and writes a
+# 64 MiB filter, so it spends long
+# enough both reading and writing. Each attempt picks a phase and a point in
+# it: "read" kills once the process has read (rchar) a random number of bytes
+# up to 90% of the input; "write" kills once it has written (wchar) a random
+# number of bytes up to 90% of the filter. The points come from bash's RANDOM
+# seeded with FAULT_SEED (printed, so a failure can be replayed).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/faults_lib.sh"
+
+seed=${FAULT_SEED:-$RANDOM}
+echo "FAULT_SEED=$seed"
+RANDOM=$seed
+BITS=$((1 << 29))  # 64 MiB of filter to write
+build_args=(build -q --no-progress --key email --bits "$BITS" --hashes 3 -j2)
+
+rows=1200000  # ~80 MB
+sanitized && rows=400000
+make_big_csv big.csv "$rows"
+input_bytes=$(stat -c %s big.csv)
+filter_bytes=$((BITS / 8))
+
+# The previous output, and what a finished build of big.csv writes.
+printf 'id,email\n1,old@example.org\n' >small.csv
+expect_exit 0 "$CSVBLOOM" "${build_args[@]}" -o out.bloom small.csv
+cp out.bloom old.bloom
+mkdir ref
+expect_exit 0 "$CSVBLOOM" "${build_args[@]}" -o ref/new.bloom big.csv
+different_file ref/new.bloom old.bloom "the big build's filter"
+
+kills=0 attempts=0 read_kills=0 write_kills=0
+while [ "$kills" -lt 20 ] && [ "$attempts" -lt 60 ]; do
+  attempts=$((attempts + 1))
+  if [ $((attempts % 2)) -eq 1 ]; then
+    phase=read field=rchar at=$(rand_between $((1 << 20)) $((input_bytes * 9 / 10)))
+  else
+    phase=write field=wchar at=$(rand_between 0 $((filter_bytes * 9 / 10)))
+  fi
+  "$CSVBLOOM" "${build_args[@]}" -o out.bloom big.csv 2>"$WORK/err" &
+  pid=$!
+  wait_exec "$pid" || true
+  wait_io "$pid" "$field" "$at" || true
+  kill -9 "$pid" 2>/dev/null || true
+  wait_exit "$pid" 60
+  if [ "$EXIT_CODE" -eq 0 ]; then
+    # Finished before the kill landed: the new filter, whole. Not a kill.
+    same_file out.bloom ref/new.bloom "attempt $attempts finished: out.bloom"
+    cp old.bloom out.bloom
+    continue
+  fi
+  if [ "$EXIT_CODE" -ne 137 ]; then
+    fail "attempt $attempts ($phase at $at): exit $EXIT_CODE, want 137 (SIGKILL): $(head -c 300 "$WORK/err")"
+    continue
+  fi
+  if [ -n "$(temps_of . out.bloom "$pid")" ]; then
+    # Killed with its temp file in place, so before the rename: the old output.
+    kills=$((kills + 1))
+    if [ "$phase" = read ]; then read_kills=$((read_kills + 1)); else write_kills=$((write_kills + 1)); fi
+    same_file out.bloom old.bloom "after kill -9 #$kills ($phase phase, $field $at)"
+  elif cmp -s out.bloom old.bloom; then
+    pass  # killed before its temp file existed
+  else
+    # Killed after the rename: the new filter, whole, never a mixture.
+    same_file out.bloom ref/new.bloom "killed after the rename (attempt $attempts)"
+    cp old.bloom out.bloom
+  fi
+done
+check "[ $kills -eq 20 ]" "only $kills of 20 kills landed during the build in $attempts attempts"
+echo "$kills kills in $attempts attempts: $read_kills while reading, $write_kills while writing"
+check "[ $read_kills -gt 0 ] && [ $write_kills -gt 0 ]" "kills while reading: $read_kills, while writing: $write_kills"
+before=$(dead_temps . | wc -l)
+check "[ $before -gt 0 ]" "the killed builds left no temp file (nothing for the clean-up to prove)"
+
+# A successful build in the same directory removes every dead build's temp file.
+expect_exit 0 "$CSVBLOOM" "${build_args[@]}" -o out.bloom small.csv
+same_file out.bloom old.bloom "the rebuild of small.csv"
+left=$(dead_temps . | wc -l)
+check "[ $left -eq 0 ]" "$left of $before temp files of dead builds left after a successful build: $(dead_temps . | head -3)"
+no_temp_files ref
+finish
