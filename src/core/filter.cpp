@@ -50,7 +50,9 @@ std::string str(std::uint64_t v) { return std::to_string(v); }
 // Popcount passes. Compiled twice (POPCNT instruction and the generic bit
 // trick) and picked at load time: Debian builds for baseline x86-64, where
 // __builtin_popcountll is a libgcc call, several times slower than the instruction.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// Not under ThreadSanitizer: target_clones resolves through an ifunc that runs
+// before TSan's runtime is up, and the binary dies before main().
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define CSVBLOOM_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
 #else
 #define CSVBLOOM_POPCNT_CLONES
