@@ -23,6 +23,7 @@ class KeyBatch {
   }
   std::size_t key_count() const noexcept { return ends_.size(); }
   bool empty() const noexcept { return ends_.empty(); }
+  std::size_t bytes() const noexcept { return size_; }
 
   // Room for n more bytes at write_ptr().
   char* reserve(std::size_t n) {

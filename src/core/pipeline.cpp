@@ -53,6 +53,11 @@ namespace {
 constexpr std::size_t kLookahead = 64u << 10;
 // A stream's batch is released once it holds this many key bytes.
 constexpr std::size_t kStreamBatchBytes = 1u << 20;
+// Keys of several small chunks (small files) share a batch up to this size:
+// one queue hand-off per file made `many` (10,000 x 10 KB) slower with -j2
+// than with -j1 (bench/RESULTS.md). A 1 MiB chunk of bench/gen rows holds
+// ~200 KiB of keys, so ordinary chunks still go on one by one.
+constexpr std::size_t kMinBatchBytes = 64u << 10;
 
 struct Chunk {
   std::uint32_t file;
@@ -116,7 +121,9 @@ class Pipeline {
   std::uint64_t parse_records(const InputFile& in, RecordSplitter& sp, InputWindow& w, std::uint64_t from,
                               std::uint64_t until, KeyBatch& batch, ChunkResult& res, LineCursor& lines);
   void add_bad(ChunkResult& res, LineCursor& lines, const InputWindow& w, std::uint64_t offset, std::string what);
-  void release(KeyBatch*& batch);
+  // Sends the batch's keys on once it holds kMinBatchBytes (or at the end:
+  // `flush`), so that 10,000 tiny files make ~100 batches, not 10,000.
+  void release(KeyBatch*& batch, bool flush = false);
   void finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes, std::uint64_t raw_bytes);
   bool stopped(std::size_t g) const {
     return g > stop_after_.load(std::memory_order_acquire) ||
@@ -275,8 +282,8 @@ std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, I
   return p;
 }
 
-void Pipeline::release(KeyBatch*& batch) {
-  if (batch->empty()) return;
+void Pipeline::release(KeyBatch*& batch, bool flush) {
+  if (batch->empty() || (!flush && batch->bytes() < kMinBatchBytes)) return;
   if (single_thread_) {  // -j1: one thread parses, hashes and inserts
     KeyHash* out = inline_hashes_.resize(batch->key_count());
     const std::uint64_t seed = filter_.params().seed;
@@ -514,6 +521,7 @@ void Pipeline::reader_main() {
     if (progress_ && (g + 1 == chunks_.size() || chunks_[g + 1].file != chunks_[g].file))
       progress_->files_done.fetch_add(1, std::memory_order_relaxed);
   }
+  release(batch, true);  // what the last chunks left (their keys are verified)
   key_pool_.give(batch);
   if (single_thread_) return;
   if (workers_) key_queue_.producer_done();
