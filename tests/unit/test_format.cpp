@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/math.hpp"
@@ -35,21 +36,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// A scratch directory removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "csvbloom-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+using csvbloom::test::TempDir;
 
 Bytes read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -357,7 +344,7 @@ TEST_CASE("format: empty, missing and non-regular files", "[format]") {
                       Catch::Contains("the filter file is corrupt or not a csvbloom filter"));
   CHECK(parse_error({}).first == ErrorKind::corrupt_filter);
   CHECK(load_error(dir / "missing.bloom").first == ErrorKind::io);
-  const auto [dkind, dmsg] = load_error(dir.path.string());
+  const auto [dkind, dmsg] = load_error(dir.root().string());
   CHECK(dkind == ErrorKind::io);
   CHECK_THAT(dmsg, Catch::Contains("not a regular file"));
   CHECK_THAT(load_error("/dev/null").second, Catch::Contains("not a regular file"));
@@ -485,7 +472,7 @@ TEST_CASE("AtomicFileWriter: commit replaces, abandoning leaves the old file", "
   {
     AtomicFileWriter w(target);
     temp = w.temp_path();
-    CHECK(fs::path(temp).parent_path() == dir.path);
+    CHECK(fs::path(temp).parent_path() == dir.root());
     CHECK(fs::path(temp).filename().string().rfind(".out.bloom.tmp-" + std::to_string(::getpid()) + "-", 0) == 0);
     CHECK(fs::exists(temp));
     REQUIRE(::write(w.fd(), "new", 3) == 3);
@@ -493,7 +480,7 @@ TEST_CASE("AtomicFileWriter: commit replaces, abandoning leaves the old file", "
   }
   CHECK_FALSE(fs::exists(temp));
   CHECK(read_file(target) == Bytes{'o', 'l', 'd'});
-  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+  CHECK(std::distance(fs::directory_iterator(dir.root()), fs::directory_iterator()) == 1);
 
   {
     AtomicFileWriter w(target);
@@ -503,7 +490,7 @@ TEST_CASE("AtomicFileWriter: commit replaces, abandoning leaves the old file", "
   }
   CHECK_FALSE(fs::exists(temp));
   CHECK(read_file(target) == Bytes{'n', 'e', 'w'});
-  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+  CHECK(std::distance(fs::directory_iterator(dir.root()), fs::directory_iterator()) == 1);
   // Normal permissions, not mkstemp's 0600.
   struct stat st;
   REQUIRE(::stat(target.c_str(), &st) == 0);
@@ -511,7 +498,7 @@ TEST_CASE("AtomicFileWriter: commit replaces, abandoning leaves the old file", "
 
   // A relative target (no slash) goes in the current directory.
   const fs::path cwd = fs::current_path();
-  fs::current_path(dir.path);
+  fs::current_path(dir.root());
   save_filter_atomic("rel.bloom", golden_filter(), golden_metadata());
   fs::current_path(cwd);
   CHECK(fs::exists(dir / "rel.bloom"));
@@ -553,7 +540,7 @@ TEST_CASE("AtomicFileWriter: missing or unwritable directory is an io error nami
     CHECK(e.kind() == ErrorKind::io);
     CHECK_THAT(std::string(e.what()), Catch::Contains(ro));
   }
-  CHECK_THROWS_AS(AtomicFileWriter(dir.path.string() + "/"), Error);  // no file name
+  CHECK_THROWS_AS(AtomicFileWriter(dir.root().string() + "/"), Error);  // no file name
 }
 
 TEST_CASE("AtomicFileWriter: stale temps of dead processes are removed", "[format]") {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "csv_reference.hpp"
+#include "temp_dir.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 
@@ -34,30 +35,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "csvbloom-pipeline-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name, const std::string& content) const {
-    const std::string p = (path_ / name).string();
-    std::ofstream f(p, std::ios::binary);
-    f << content;
-    f.close();
-    REQUIRE(f.good());
-    return p;
-  }
-  std::string path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using csvbloom::test::TempDir;
 
 FilterParams test_params() { return FilterParams{Layout::blocked512, 1u << 18, 6}; }
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "csvbloom/build.hpp"
+#include "temp_dir.hpp"
 #include "csvbloom/error.hpp"
 
 using namespace csvbloom;
@@ -35,30 +36,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string t = (fs::temp_directory_path() / "csvbloom-stress-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path_ = t;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    const std::string p = (path_ / name).string();
-    std::ofstream f(p, std::ios::binary);
-    f << content;
-    f.close();
-    REQUIRE(f.good());
-    return p;
-  }
-  std::string path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using ScratchDir = csvbloom::test::TempDir;
 
 // Large enough that a lost or duplicated-elsewhere key would show in the words.
 FilterParams stress_params() { return FilterParams{Layout::blocked512, 1u << 20, 4}; }
@@ -126,10 +104,10 @@ Inputs make_inputs(const ScratchDir& d, int tiny, int big_rows) {
   int next = 0;
   for (int f = 0; f < tiny; ++f) {
     const int n = 1 + static_cast<int>(rng() % 3);
-    in.paths.push_back(d.write("t" + std::to_string(f) + ".csv", "id,email,notes\n" + rows(rng, next, n, f % 2)));
+    in.paths.push_back(d.file("t" + std::to_string(f) + ".csv", "id,email,notes\n" + rows(rng, next, n, f % 2)));
     next += n;
   }
-  in.paths.push_back(d.write("big.csv", "id,email,notes\n" + rows(rng, next, big_rows, false)));
+  in.paths.push_back(d.file("big.csv", "id,email,notes\n" + rows(rng, next, big_rows, false)));
   next += big_rows;
   in.keys = static_cast<std::uint64_t>(next);
   for (const auto& p : in.paths) in.bytes += fs::file_size(p);
@@ -161,7 +139,7 @@ TEST_CASE("stress: repeated builds of one big file in 16-byte chunks never diffe
   // batch only now and then still shows up.
   ScratchDir d;
   std::mt19937 rng(7);
-  const std::string big = d.write("big.csv", "id,email,notes\n" + rows(rng, 0, 1500, true));
+  const std::string big = d.file("big.csv", "id,email,notes\n" + rows(rng, 0, 1500, true));
   const Result want = build({big}, kSequential);
   REQUIRE(want.stats.keys_inserted == 1500);
   for (int round = 0; round < 12; ++round) {
@@ -179,10 +157,10 @@ TEST_CASE("stress: a bad row among thousands of files is the same first error un
   ScratchDir d;
   Inputs in = make_inputs(d, 600, 800);
   // A ragged row in a tiny file in the middle, another deep in the big file.
-  in.paths.insert(in.paths.begin() + 300, d.write("bad_tiny.csv", "id,email,notes\n1,a@x,n\n2,b@x\n3,c@x,n\n"));
+  in.paths.insert(in.paths.begin() + 300, d.file("bad_tiny.csv", "id,email,notes\n1,a@x,n\n2,b@x\n3,c@x,n\n"));
   {
     std::mt19937 rng(3);
-    in.paths.push_back(d.write("bad_big.csv", "id,email,notes\n" + rows(rng, 0, 400, false) + "9,z@x\n" +
+    in.paths.push_back(d.file("bad_big.csv", "id,email,notes\n" + rows(rng, 0, 400, false) + "9,z@x\n" +
                                                   rows(rng, 400, 100, false)));
   }
   std::string want_what;
