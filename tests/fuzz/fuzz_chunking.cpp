@@ -1,0 +1,264 @@
+// fuzz_chunking.cpp: the whole build pipeline on arbitrary bytes, for every
+// chunk size and thread split, against the reference reader.
+//
+// Input: byte 0 and byte 1 pick the options (below), the rest is one CSV file
+// (written to a memfd and built from /proc/self/fd/N). It is built with
+// chunk_bytes 16, 64 and 1 MiB (readers 1..3, workers 0..2 and queue sizes
+// varied with them, see below) and every build must give:
+//  - the same outcome: the same filter words and stats, or the same error
+//    (kind and message: under --on-error fail the first bad row of the input
+//    is reported, whatever the split);
+//  - the outcome the reference reader (reference_csv.hpp) predicts: which
+//    records become keys, which are bad (too few fields, ragged, unterminated
+//    quote), the line number of the first bad one, and the row counts.
+// The filter is large (2^20 bits) with 2 hashes, so a lost or extra key
+// changes the words (a collision with an existing key's bits is ~2^-20 per probe).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "csvbloom/build.hpp"
+#include "csvbloom/error.hpp"
+#include "reference_csv.hpp"
+
+using namespace csvbloom;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "fuzz_chunking: %s\n", what.c_str());
+  std::abort();
+}
+
+int g_memfd = -1;
+std::string g_path;
+constexpr std::uint64_t kBits = 1u << 20;
+
+FilterParams params() {
+  FilterParams p;
+  p.bits = kBits;
+  p.hashes = 2;
+  return p;
+}
+
+struct Outcome {
+  bool ok{false};
+  ErrorKind kind{};
+  std::string error;         // what(), for failed builds
+  std::uint64_t error_line{0};
+  std::vector<std::uint64_t> words;
+  std::uint64_t rows{0}, bad_rows{0}, empty_keys{0}, keys_inserted{0}, bytes{0};
+
+  std::string describe() const {
+    if (!ok) return "error '" + error + "'";
+    return "rows " + std::to_string(rows) + " bad " + std::to_string(bad_rows) + " empty " +
+           std::to_string(empty_keys) + " keys " + std::to_string(keys_inserted) + " bytes " + std::to_string(bytes);
+  }
+};
+
+Outcome build(const BuildOptions& opt) {
+  Outcome o;
+  BloomFilter f(params());
+  try {
+    BuildStats s = build_filter(opt, f);
+    o.ok = true;
+    o.rows = s.rows;
+    o.bad_rows = s.bad_rows;
+    o.empty_keys = s.empty_keys;
+    o.keys_inserted = s.keys_inserted;
+    o.bytes = s.bytes;
+    o.words.assign(f.words().begin(), f.words().end());
+  } catch (const Error& e) {
+    o.kind = e.kind();
+    o.error = e.what();
+    o.error_line = e.line();
+  }
+  return o;
+}
+
+// What the reference reader predicts for the file under `opt`.
+struct Prediction {
+  bool ok{true};
+  ErrorKind kind{};
+  std::string error_contains;
+  std::uint64_t error_line{0};
+  std::vector<std::uint64_t> words;
+  std::uint64_t rows{0}, bad_rows{0}, empty_keys{0}, keys_inserted{0};
+};
+
+std::uint64_t line_of(std::string_view data, std::size_t offset) {
+  std::uint64_t n = 1;
+  for (std::size_t i = 0; i < offset; ++i) n += data[i] == '\n';
+  return n;
+}
+
+Prediction predict(std::string_view file, const BuildOptions& opt) {
+  Prediction p;
+  const Dialect& d = opt.key.dialect;
+  std::string_view body = file;
+  std::size_t bom = 0;
+  if (body.size() >= 3 && body.substr(0, 3) == "\xEF\xBB\xBF") bom = 3;
+  const csvbloom_fuzz::RefParse ref = csvbloom_fuzz::reference_parse(body.substr(bom), d.delimiter, d.quote);
+  std::vector<std::uint32_t> cols;
+  std::uint32_t max_col = 0;
+  for (const auto& c : opt.key.columns) {
+    cols.push_back(c.index - 1);
+    max_col = std::max(max_col, c.index - 1);
+  }
+  if (ref.records.empty()) {
+    if (ref.unterminated_quote) {  // the first record never ends: found while reading the header
+      p.ok = false;
+      p.kind = ErrorKind::io;
+      p.error_contains = "unterminated quote in the first record";
+    }
+    // Otherwise nothing but blank lines: an empty build.
+    BloomFilter f(params());
+    p.words.assign(f.words().begin(), f.words().end());
+    return p;
+  }
+  const std::uint32_t first_fields = static_cast<std::uint32_t>(ref.records[0].fields.size());
+  if (max_col + 1 > first_fields) {
+    p.ok = false;
+    p.kind = ErrorKind::missing_column;
+    p.error_contains = "is out of range";
+    return p;
+  }
+  const std::uint32_t expected = opt.allow_ragged ? 0 : first_fields;
+  BloomFilter f(params());
+  bool failed = false;
+  auto bad = [&](std::size_t offset, const char* what) {
+    ++p.bad_rows;
+    if (opt.on_error == OnError::fail && !failed) {
+      failed = true;
+      p.ok = false;
+      p.kind = ErrorKind::bad_csv;
+      p.error_contains = what;
+      p.error_line = line_of(file, bom + offset);
+    }
+  };
+  for (std::size_t i = d.has_header ? 1 : 0; i < ref.records.size(); ++i) {
+    const auto& r = ref.records[i];
+    ++p.rows;
+    const std::uint32_t n = static_cast<std::uint32_t>(r.fields.size());
+    if (n < max_col + 1) {
+      bad(r.offset, "the key needs at least");
+      continue;
+    }
+    if (expected && n != expected) {
+      bad(r.offset, "(--allow-ragged accepts this)");
+      continue;
+    }
+    bool empty = false;
+    const std::string key = csvbloom_fuzz::reference_key(r, cols, opt.key.normalization, empty);
+    if (empty) {
+      ++p.empty_keys;
+      continue;
+    }
+    f.insert(hash_key(key, f.params().seed));
+  }
+  if (ref.unterminated_quote) {
+    ++p.rows;
+    bad(ref.unterminated_offset, "unterminated quote");
+  }
+  p.keys_inserted = p.rows - p.bad_rows - p.empty_keys;
+  p.words.assign(f.words().begin(), f.words().end());
+  return p;
+}
+
+void check_against(const Prediction& p, const Outcome& o, const std::string& config) {
+  if (p.ok != o.ok) fail(config + ": reference predicts " + (p.ok ? "success" : "error '" + p.error_contains + "'") +
+                         ", the build gave " + o.describe());
+  if (!p.ok) {
+    if (p.kind != o.kind || o.error.find(p.error_contains) == std::string::npos)
+      fail(config + ": expected an error containing '" + p.error_contains + "', got '" + o.error + "'");
+    if (p.kind == ErrorKind::bad_csv && p.error_line != o.error_line)
+      fail(config + ": first bad row on line " + std::to_string(p.error_line) + ", reported on line " +
+           std::to_string(o.error_line));
+    return;
+  }
+  if (p.rows != o.rows || p.bad_rows != o.bad_rows || p.empty_keys != o.empty_keys || p.keys_inserted != o.keys_inserted)
+    fail(config + ": reference counts rows " + std::to_string(p.rows) + " bad " + std::to_string(p.bad_rows) +
+         " empty " + std::to_string(p.empty_keys) + ", the build " + o.describe());
+  if (p.words != o.words) fail(config + ": filter words differ from the reference keys'");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  g_memfd = ::memfd_create("fuzz_chunking", MFD_CLOEXEC);
+  if (g_memfd < 0) fail("memfd_create");
+  g_path = "/proc/self/fd/" + std::to_string(g_memfd);
+  return 0;
+}
+
+// Byte 0: bit 0 header, bit 1 allow_ragged, bit 2 on_error skip, bits 3-4 key
+// columns ({1}, {2}, {2,1}, {1,1}), bit 5 trim, bit 6 lowercase, bit 7 quote
+// ' instead of ". Byte 1: bits 0-1 delimiter (, ; \t |), bits 2-7 the thread
+// splits (below).
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) return 0;
+  static const char kDelims[] = {',', ';', '\t', '|'};
+  static const std::vector<std::uint32_t> kColumns[] = {{1}, {2}, {2, 1}, {1, 1}};
+  BuildOptions opt;
+  opt.inputs = {g_path};
+  opt.key.dialect.has_header = data[0] & 1;
+  opt.allow_ragged = data[0] & 2;
+  opt.on_error = (data[0] & 4) ? OnError::skip : OnError::fail;
+  for (auto c : kColumns[(data[0] >> 3) & 3]) opt.key.columns.push_back(KeyColumn{"", c});
+  opt.key.normalization.trim = data[0] & 0x20;
+  opt.key.normalization.lowercase = data[0] & 0x40;
+  opt.key.dialect.quote = (data[0] & 0x80) ? '\'' : '"';
+  opt.key.dialect.delimiter = kDelims[data[1] & 3];
+  const std::string_view file(reinterpret_cast<const char*>(data + 2), size - 2);
+
+  if (::ftruncate(g_memfd, 0) != 0) fail("ftruncate");
+  if (!file.empty() && ::pwrite(g_memfd, file.data(), file.size(), 0) != static_cast<ssize_t>(file.size()))
+    fail("pwrite");
+
+  const Prediction want = predict(file, opt);
+  // Three builds per input, one per chunk size, with the thread split and
+  // queue size taken from byte 1 so that across inputs every combination of
+  // chunk {16, 64, 1 MiB} x readers 1..3 x workers 0..2 x queue 1..2 runs.
+  // (Nine builds per input would cover them all each time, but each build is
+  // a handful of thread hand-offs: on two busy cores, scheduling latency, not
+  // CPU, would set the pace.) Each build is checked against the reference, so
+  // all of them give the same words.
+  struct Split {
+    std::size_t chunk;
+    unsigned readers, workers;
+    std::size_t queue;
+  };
+  Split splits[3];
+  static const std::size_t kChunks[] = {16, 64, 1u << 20};
+  for (unsigned i = 0; i < 3; ++i)
+    splits[i] = {kChunks[i], 1 + ((data[1] >> 2) + i) % 3, ((data[1] >> 4) + 2 * i) % 3,
+                 1 + (((data[1] >> 6) + i) & 1)};
+  std::optional<Outcome> first;
+  for (const Split& s : splits) {
+    BuildOptions o = opt;
+    o.chunk_bytes = s.chunk;
+    o.readers = s.readers;
+    o.workers = s.workers;
+    o.queue_batches = s.queue;
+    const Outcome got = build(o);
+    const std::string config = "chunk " + std::to_string(s.chunk) + " readers " + std::to_string(s.readers) +
+                               " workers " + std::to_string(s.workers) + " queue " + std::to_string(s.queue);
+    check_against(want, got, config);
+    if (!first) {
+      first = got;
+      continue;
+    }
+    if (got.ok != first->ok || got.error != first->error || got.words != first->words || got.rows != first->rows ||
+        got.bad_rows != first->bad_rows || got.bytes != first->bytes)
+      fail(config + " differs from the single-reader build: " + got.describe() + " vs " + first->describe());
+  }
+  return 0;
+}
