@@ -64,8 +64,10 @@ struct BuildProgress {
   std::atomic<std::uint64_t> bytes_done{0};
   std::atomic<std::uint64_t> rows_done{0};
   std::atomic<std::uint64_t> files_done{0};
-  std::uint64_t bytes_total{0};  // set before the pipeline starts (0 if unknown, e.g. stdin)
-  std::uint64_t files_total{0};
+  // Set by build_filter while it plans, which a progress thread may already
+  // be reading: atomics too (0 if unknown, e.g. stdin).
+  std::atomic<std::uint64_t> bytes_total{0};
+  std::atomic<std::uint64_t> files_total{0};
 };
 
 // Checks that every input exists, is readable and not a directory, and that

@@ -38,7 +38,7 @@ void ProgressLine::finish() {
 std::string ProgressLine::render(const BuildProgress& p, double seconds, unsigned width) {
   const double done = static_cast<double>(p.bytes_done.load(std::memory_order_relaxed));
   const double rows = static_cast<double>(p.rows_done.load(std::memory_order_relaxed));
-  const double total = static_cast<double>(p.bytes_total);
+  const double total = static_cast<double>(p.bytes_total.load(std::memory_order_relaxed));
   const double rate = seconds > 0 ? done / seconds : 0;
   char buf[256];
   std::string s;
@@ -52,7 +52,7 @@ std::string ProgressLine::render(const BuildProgress& p, double seconds, unsigne
   std::snprintf(buf, sizeof buf, "  %s/s  %.1f M rows/s", human_bytes(rate).c_str(), seconds > 0 ? rows / seconds / 1e6 : 0.0);
   s += buf;
   std::snprintf(buf, sizeof buf, "  files %llu/%llu", static_cast<unsigned long long>(p.files_done.load()),
-                static_cast<unsigned long long>(p.files_total));
+                static_cast<unsigned long long>(p.files_total.load(std::memory_order_relaxed)));
   s += buf;
   if (total > 0 && rate > 0 && done < total) {
     const double eta = (total - done) / rate;

@@ -175,14 +175,14 @@ void Pipeline::plan_chunks() {
       stats_.per_file[f].bytes += in.size;
     }
     if (progress_) {
-      progress_->bytes_total += in.size;
+      progress_->bytes_total.fetch_add(in.size, std::memory_order_relaxed);
       if (n == 0) {
         progress_->files_done.fetch_add(1, std::memory_order_relaxed);
         progress_->bytes_done.fetch_add(in.size, std::memory_order_relaxed);
       }
     }
   }
-  if (progress_) progress_->files_total = files_.size();
+  if (progress_) progress_->files_total.store(files_.size(), std::memory_order_relaxed);
 }
 
 void Pipeline::fail(std::size_t g, std::exception_ptr e) {

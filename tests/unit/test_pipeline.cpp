@@ -658,11 +658,11 @@ TEST_CASE("pipeline: progress counters reach their totals", "[pipeline]") {
   const std::vector<std::string> files = {d.file("a.csv", a), d.file("b.csv", b)};
   BuildProgress progress;
   Built got = run(options(files, "email", {2, 1, 100, 0}), &progress);
-  CHECK(progress.files_total == 2);
+  CHECK(progress.files_total.load() == 2);
   CHECK(progress.files_done.load() == 2);
-  CHECK(progress.bytes_total == a.size() + b.size());
+  CHECK(progress.bytes_total.load() == a.size() + b.size());
   CHECK(progress.rows_done.load() == got.stats.rows);
-  CHECK(progress.bytes_done.load() == progress.bytes_total);
+  CHECK(progress.bytes_done.load() == progress.bytes_total.load());
   CHECK(got.stats.bytes == a.size() + b.size());
   REQUIRE(got.stats.per_file.size() == 2);
   CHECK(got.stats.per_file[0].bytes == a.size());
@@ -681,8 +681,8 @@ TEST_CASE("regression: bytes of header-only files are counted", "[pipeline][regr
   const std::vector<std::string> files = {d.file("a.csv", a), d.file("header_only.csv", b)};
   BuildProgress progress;
   Built got = run(options(files, "email", {2, 1, 100, 0}), &progress);
-  CHECK(progress.bytes_total == a.size() + b.size());
-  CHECK(progress.bytes_done.load() == progress.bytes_total);
+  CHECK(progress.bytes_total.load() == a.size() + b.size());
+  CHECK(progress.bytes_done.load() == progress.bytes_total.load());
   CHECK(got.stats.bytes == a.size() + b.size());
   REQUIRE(got.stats.per_file.size() == 2);
   CHECK(got.stats.per_file[1].bytes == b.size());

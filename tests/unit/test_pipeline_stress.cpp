@@ -246,7 +246,6 @@ TEST_CASE("stress: cancel raised in full flight always ends the build with Error
         finished.store(true);
       });
       // Wait (yielding) until the build has done `fraction` of the files' bytes.
-      // (Not progress.bytes_total: the build thread writes it, unsynchronised.)
       const auto target = static_cast<std::uint64_t>(fraction * static_cast<double>(in.bytes));
       while (!finished.load() && progress.bytes_done.load() < target) std::this_thread::yield();
       cancel.store(true);
