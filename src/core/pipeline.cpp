@@ -41,6 +41,7 @@
 #include "core/input_window.hpp"
 #include "core/key_builder.hpp"
 #include "core/record_splitter.hpp"
+#include "core/structural_parser.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 
@@ -206,8 +207,16 @@ std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, I
   const Normalization norm = opt_.key.normalization;
   const std::uint32_t expected = in.expected_fields;
   const std::uint32_t needed = sp.max_key_column() + 1;
+  const CleanParseContext clean{opt_.key.dialect.delimiter, quote, expected, opt_.max_record_bytes, norm};
+  CleanParseCounts counts;
   while (p < until) {
     if (p >= w.end_offset() && !w.extend(kLookahead)) break;  // end of input
+    // The bulk of the records: structural_parser.hpp. It stops at the first
+    // record it leaves to RecordSplitter (one record, below) or at `until`.
+    const char* at = w.at(p);
+    p += static_cast<std::uint64_t>(
+        parse_clean_records(at, w.at(std::min(until, w.end_offset())), w.end(), clean, sp, batch, counts) - at);
+    if (p >= until) break;
     RecordInfo r = sp.next(w.at(p), w.end(), w.at_eof());
     switch (r.state) {
       case RecordState::incomplete: {
@@ -279,6 +288,8 @@ std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, I
     else batch.commit_key(key.size);
     p = next;
   }
+  res.rows += counts.rows;
+  res.empty_keys += counts.empty_keys;
   return p;
 }
 

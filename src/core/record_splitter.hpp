@@ -75,6 +75,9 @@ class RecordSplitter {
   // The i-th key field of the last complete record (valid while its buffer is,
   // and only when field_count > max_key_column()).
   const FieldRef& key(std::size_t i) const noexcept { return fields_[key_columns_[i]]; }
+  // Fields 0..max_key_column() of the current record, for a parser that finds
+  // them another way (structural_parser.hpp) and then builds keys as usual.
+  FieldRef* fields() noexcept { return fields_.data(); }
 
   // Parses the record starting at p. `end` is the end of the bytes available;
   // `at_eof` says no more bytes follow them. Never reads at or past `end`.
