@@ -19,8 +19,11 @@
 // We keep its policies for what they do well: unescaping a cleanly quoted
 // field (double_quote_escape) and trimming (trim_chars), in decode_key_field().
 //
-// Hot path: RecordSplitter::next() is inline, allocation-free, and scans
-// unquoted fields 16 bytes at a time (byte_scan.hpp); quoted fields use memchr.
+// Most records never come here: structural_parser.hpp parses clean CSV 64
+// bytes at a time and hands RecordSplitter::next() the rest (messy quotes,
+// blank lines, bad rows, records at the end of the bytes at hand). next() is
+// inline, allocation-free, and scans unquoted fields 16 bytes at a time
+// (byte_scan.hpp); quoted fields use memchr.
 #pragma once
 
 #include <cstddef>
