@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <numeric>
+#include <thread>
+#include <atomic>
 
 #include "core/byte_scan.hpp"
 #include "core/key_builder.hpp"
@@ -18,6 +20,11 @@
 
 namespace csvbloom::detail {
 namespace {
+
+// Inputs planned on one thread below this many (threads cost more than they save).
+constexpr std::size_t kParallelPlanMinInputs = 64;
+// Planning is system calls on cached metadata: a few threads are enough.
+constexpr unsigned kMaxPlanThreads = 8;
 
 struct Fd {
   int fd{-1};
@@ -134,130 +141,160 @@ std::string resolve_key_columns(const KeySpec& key, const std::vector<std::strin
   return {};
 }
 
-std::vector<InputFile> plan_inputs(const BuildOptions& options) {
+// What planning one path found: the file, or why it can't be used.
+struct PlannedInput {
+  InputFile file;
+  std::string problem;  // empty: usable
+  bool missing_column{false};
+};
+
+PlannedInput plan_one(const std::string& path, const BuildOptions& options) {
   const Dialect& d = options.key.dialect;
+  PlannedInput out;
+  auto fail = [&](std::string why) {
+    out.problem = std::move(why);
+    return out;
+  };
+  InputFile in;
+  in.path = path;
+  // stat before open: opening a FIFO here, even briefly, would let a
+  // writer waiting in open() start, and closing it again would kill that
+  // writer with SIGPIPE (and the build would then wait forever).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return fail(path + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return fail(path + ": is a directory");
+  if (!S_ISREG(st.st_mode)) {  // FIFO, character device, socket: read once, in order
+    if (::access(path.c_str(), R_OK) != 0) return fail(path + ": " + std::strerror(errno));
+    in.stream = true;
+    out.file = std::move(in);
+    return out;
+  }
+  Fd fd;
+  fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) return fail(path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fail(path + ": changed while being checked");  // replaced between stat and open
+  in.size = static_cast<std::uint64_t>(st.st_size);
+  // One pread serves the magic bytes, the header and its line count
+  // (10,000-file globs pay per system call: four per file here).
+  std::vector<char> buf;
+  std::uint64_t offset = 0;
+  auto more = [&](std::vector<char>& b) {
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(std::max<std::size_t>(b.size(), 64u << 10), in.size - offset));
+    if (want == 0) return false;
+    const std::size_t old = b.size();
+    b.resize(old + want);
+    std::size_t have = 0;
+    while (have < want) {
+      ssize_t r = ::pread(fd.fd, b.data() + old + have, want - have, static_cast<off_t>(offset + have));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw Error(ErrorKind::io, std::strerror(errno), path);
+      if (r == 0) throw Error(ErrorKind::io, "the file shrank while being read", path);
+      have += static_cast<std::size_t>(r);
+    }
+    offset += want;
+    return offset < in.size;
+  };
+  std::vector<std::string> first;
+  std::uint64_t after_first = 0, bom = 0;
+  std::string problem;
+  bool ok = true;
+  try {
+    const bool at_eof = !more(buf);
+    in.compression =
+        detect_compression(reinterpret_cast<const unsigned char*>(buf.data()), std::min<std::size_t>(buf.size(), 4));
+    if (in.compression != Compression::none) {
+      // Compressed: one sequential stream; decode its head now only to
+      // check the header (the pipeline decodes it again from the start).
+      in.stream = true;
+      buf.clear();
+      if (::lseek(fd.fd, 0, SEEK_SET) != 0) throw Error(ErrorKind::io, std::strerror(errno), path);
+      StreamDecoder dec(fd.fd, path);
+      ok = read_first_record(
+          [&](std::vector<char>& b) {
+            const std::size_t old = b.size();
+            b.resize(old + (64u << 10));
+            const std::size_t n = dec.read(b.data() + old, 64u << 10);
+            b.resize(old + n);
+            return n > 0;
+          },
+          buf, false, d, options.max_record_bytes, first, after_first, bom, problem);
+    } else {
+      ok = read_first_record(more, buf, at_eof, d, options.max_record_bytes, first, after_first, bom, problem);
+    }
+  } catch (const Error& e) {
+    ok = false;
+    problem = e.message();
+  }
+  if (!ok) return fail(path + ":1: " + problem);
+  in.data_start = bom;
+  if (!first.empty()) {
+    if (d.has_header) {
+      in.header = first;
+      in.data_start = after_first;
+      if (!in.stream && after_first <= buf.size()) {
+        // The header may hold quoted newlines: count them for line numbers.
+        in.data_start_line = 1 + count_quotes_newlines(buf.data(), static_cast<std::size_t>(after_first), d.quote).newlines;
+      }
+    }
+    std::string why =
+        resolve_key_columns(options.key, in.header, static_cast<std::uint32_t>(first.size()), in.key_columns);
+    if (!why.empty()) {
+      out.missing_column = true;
+      return fail(path + ": " + why);
+    }
+    if (!options.allow_ragged) in.expected_fields = static_cast<std::uint32_t>(first.size());
+  }
+  out.file = std::move(in);
+  return out;
+}
+
+std::vector<InputFile> plan_inputs(const BuildOptions& options) {
+  // Files are planned in parallel: a 10,000-file glob pays five system calls
+  // and a header parse per file before the first key is read (bench/gen
+  // `many`: about half of a build's wall time on one thread).
+  const std::size_t n = options.inputs.size();
+  std::vector<PlannedInput> planned(n);
+  std::atomic<std::size_t> next{0};
+  auto plan_some = [&] {
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
+      if (options.inputs[i] == "-") continue;  // standard input: below
+      try {
+        planned[i] = plan_one(options.inputs[i], options);
+      } catch (const std::exception& e) {  // bad_alloc and the like: report, don't terminate
+        planned[i].problem = options.inputs[i] + ": " + e.what();
+      }
+    }
+  };
+  const unsigned threads =
+      n < kParallelPlanMinInputs ? 1u : std::clamp(options.readers + options.workers, 1u, kMaxPlanThreads);
+  {
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(plan_some);
+    plan_some();
+    for (auto& t : pool) t.join();
+  }
   std::vector<InputFile> files;
   std::vector<std::string> problems;
   bool missing_column = false;
   int stdin_count = 0;
   if (options.inputs.empty()) problems.push_back("no inputs given");
-  for (const auto& path : options.inputs) {
-    InputFile in;
-    in.path = path;
-    if (path == "-") {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (options.inputs[i] == "-") {
+      InputFile in;
+      in.path = "-";
       in.stream = true;
       if (++stdin_count == 2) problems.push_back("-: standard input is given more than once");
       files.push_back(std::move(in));
       continue;
     }
-    // stat before open: opening a FIFO here, even briefly, would let a
-    // writer waiting in open() start, and closing it again would kill that
-    // writer with SIGPIPE (and the build would then wait forever).
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-      problems.push_back(path + ": " + std::strerror(errno));
+    PlannedInput& p = planned[i];
+    if (!p.problem.empty()) {
+      problems.push_back(std::move(p.problem));
+      missing_column = missing_column || p.missing_column;
       continue;
     }
-    if (S_ISDIR(st.st_mode)) {
-      problems.push_back(path + ": is a directory");
-      continue;
-    }
-    if (!S_ISREG(st.st_mode)) {  // FIFO, character device, socket: read once, in order
-      if (::access(path.c_str(), R_OK) != 0) {
-        problems.push_back(path + ": " + std::strerror(errno));
-        continue;
-      }
-      in.stream = true;
-      files.push_back(std::move(in));
-      continue;
-    }
-    Fd fd;
-    fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
-      problems.push_back(path + ": " + std::strerror(errno));
-      continue;
-    }
-    if (!S_ISREG(st.st_mode)) {  // replaced between stat and open
-      problems.push_back(path + ": changed while being checked");
-      continue;
-    }
-    in.size = static_cast<std::uint64_t>(st.st_size);
-    // One pread serves the magic bytes, the header and its line count
-    // (10,000-file globs pay per system call: four per file here).
-    std::vector<char> buf;
-    std::uint64_t offset = 0;
-    auto more = [&](std::vector<char>& b) {
-      const std::size_t want = static_cast<std::size_t>(
-          std::min<std::uint64_t>(std::max<std::size_t>(b.size(), 64u << 10), in.size - offset));
-      if (want == 0) return false;
-      const std::size_t old = b.size();
-      b.resize(old + want);
-      std::size_t have = 0;
-      while (have < want) {
-        ssize_t r = ::pread(fd.fd, b.data() + old + have, want - have, static_cast<off_t>(offset + have));
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) throw Error(ErrorKind::io, std::strerror(errno), path);
-        if (r == 0) throw Error(ErrorKind::io, "the file shrank while being read", path);
-        have += static_cast<std::size_t>(r);
-      }
-      offset += want;
-      return offset < in.size;
-    };
-    std::vector<std::string> first;
-    std::uint64_t after_first = 0, bom = 0;
-    std::string problem;
-    bool ok = true;
-    try {
-      const bool at_eof = !more(buf);
-      in.compression =
-          detect_compression(reinterpret_cast<const unsigned char*>(buf.data()), std::min<std::size_t>(buf.size(), 4));
-      if (in.compression != Compression::none) {
-        // Compressed: one sequential stream; decode its head now only to
-        // check the header (the pipeline decodes it again from the start).
-        in.stream = true;
-        buf.clear();
-        if (::lseek(fd.fd, 0, SEEK_SET) != 0) throw Error(ErrorKind::io, std::strerror(errno), path);
-        StreamDecoder dec(fd.fd, path);
-        ok = read_first_record(
-            [&](std::vector<char>& b) {
-              const std::size_t old = b.size();
-              b.resize(old + (64u << 10));
-              const std::size_t n = dec.read(b.data() + old, 64u << 10);
-              b.resize(old + n);
-              return n > 0;
-            },
-            buf, false, d, options.max_record_bytes, first, after_first, bom, problem);
-      } else {
-        ok = read_first_record(more, buf, at_eof, d, options.max_record_bytes, first, after_first, bom, problem);
-      }
-    } catch (const Error& e) {
-      ok = false;
-      problem = e.message();
-    }
-    if (!ok) {
-      problems.push_back(path + ":1: " + problem);
-      continue;
-    }
-    in.data_start = bom;
-    if (!first.empty()) {
-      if (d.has_header) {
-        in.header = first;
-        in.data_start = after_first;
-        if (!in.stream && after_first <= buf.size()) {
-          // The header may hold quoted newlines: count them for line numbers.
-          in.data_start_line = 1 + count_quotes_newlines(buf.data(), static_cast<std::size_t>(after_first), d.quote).newlines;
-        }
-      }
-      std::string why =
-          resolve_key_columns(options.key, in.header, static_cast<std::uint32_t>(first.size()), in.key_columns);
-      if (!why.empty()) {
-        missing_column = true;
-        problems.push_back(path + ": " + why);
-        continue;
-      }
-      if (!options.allow_ragged) in.expected_fields = static_cast<std::uint32_t>(first.size());
-    }
-    files.push_back(std::move(in));
+    files.push_back(std::move(p.file));
   }
   if (!problems.empty()) {
     std::string msg;
