@@ -65,6 +65,10 @@ class ChunkLedger {
     k.abandoned = st == kAbandoned;
     return k;
   }
+  // True once commit(c) is published (a wait_commit(c) would not block).
+  bool commit_ready(std::size_t c) const {
+    return slots_[c].commit_state.load(std::memory_order_acquire) != kPending;
+  }
   void publish_commit(std::size_t c, Commit k) {
     Slot& s = slots_[c];
     s.commit = k;
