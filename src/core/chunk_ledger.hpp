@@ -12,11 +12,14 @@
 //     With the parity it guesses its first record start B_c (the first '\n'
 //     at even parity), exact for every well-formed RFC 4180 file.
 //  2. commit: the real end R_c of the last record the chunk owned (the first
-//     record start at or after e_c, found by the real parser). The reader of
-//     c waits for R_{c-1}; if R_{c-1} == B_c its guess was right and it
-//     commits its keys; otherwise (a stray quote in an unquoted field broke
-//     the parity) it re-parses from R_{c-1}. Keys reach the pipeline only
-//     after this check, so the filter never sees a mis-split record.
+//     record start at or after e_c, found by the real parser). Chunk c is
+//     completed once R_{c-1} is known: if R_{c-1} == B_c its guess was right
+//     and its keys are released; otherwise (a stray quote in an unquoted
+//     field broke the parity) it is re-parsed from R_{c-1}. Keys reach the
+//     pipeline only after this check, so the filter never sees a mis-split
+//     record. The pipeline does not make the reader of c wait for R_{c-1}:
+//     it parks chunk c, and the committer of c-1 completes it (pipeline.cpp,
+//     Pipeline::cascade; commit_ready() tells a reader whether to park).
 // A reader that gives up (error elsewhere, cancellation) still publishes both
 // slots, marked abandoned, so that no reader ever waits for nothing.
 #pragma once
