@@ -1,7 +1,11 @@
 // micro_main.cpp: the ceiling of each pipeline stage, measured alone.
 //
 //  - BM_RecordSplit: RecordSplitter + build_key over an in-memory buffer of
-//    bench/gen-like rows (bytes/s of one reader thread, no I/O).
+//    bench/gen-like rows (bytes/s of one reader thread, no I/O): the
+//    record-at-a-time path, now the fallback.
+//  - BM_StructuralParse: the same rows through the pipeline's loop
+//    (parse_clean_records, RecordSplitter for what it leaves), keys into a
+//    KeyBatch: the reader's real parsing ceiling.
 //  - BM_QuoteNewlineCount: the per-chunk counting pass (bytes/s).
 //  - BM_Hash: XXH3-128 of ~25-byte keys (keys/s of one worker).
 //  - BM_InsertBatch/<MiB>: the reducer's prefetched blocked insert into filters
@@ -18,6 +22,7 @@
 #include "core/key_builder.hpp"
 #include "core/record_splitter.hpp"
 #include "core/simd_kernels.hpp"
+#include "core/structural_parser.hpp"
 #include "csvbloom/filter.hpp"
 
 using namespace csvbloom;
@@ -60,6 +65,33 @@ void BM_RecordSplit(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * 200000));
 }
 BENCHMARK(BM_RecordSplit)->Unit(benchmark::kMillisecond);
+
+void BM_StructuralParse(benchmark::State& state) {
+  const std::string data = make_rows(200000);
+  detail::RecordSplitter sp(',', '"', {1});
+  detail::KeyBatch batch;
+  const detail::CleanParseContext ctx{',', '"', 7, ~0ull, {}};
+  for (auto _ : state) {
+    batch.clear();
+    detail::CleanParseCounts counts;
+    const char* p = data.data();
+    const char* end = p + data.size();
+    while (p < end) {
+      p = detail::parse_clean_records(p, end, end, ctx, sp, batch, counts);
+      if (p >= end) break;
+      const detail::RecordInfo r = sp.next(p, end, true);
+      if (r.state == detail::RecordState::complete && r.field_count == 7) {
+        char* out = batch.reserve(detail::key_room(sp));
+        batch.commit_key(detail::build_key(sp, '"', {}, out).size);
+      }
+      p = r.next;
+    }
+    benchmark::DoNotOptimize(batch.key_count());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * 200000));
+}
+BENCHMARK(BM_StructuralParse)->Unit(benchmark::kMillisecond);
 
 void BM_QuoteNewlineCount(benchmark::State& state) {
   const std::string data = make_rows(200000);

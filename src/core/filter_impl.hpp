@@ -55,11 +55,17 @@ inline void blocked_mask(std::uint64_t hi, std::uint32_t k, std::uint64_t mask[k
   }
 }
 
+// Sets the k bits in place: the same bits as OR-ing blocked_mask() into the
+// block, with k read-modify-writes instead of 8 + k on a stack mask and 8 on
+// the block (bench/micro BM_InsertBatch, see bench/RESULTS.md).
 inline void blocked_insert(std::uint64_t* words, std::uint64_t blocks, std::uint32_t k, const KeyHash& h) noexcept {
   std::uint64_t* block = words + blocked_block_index(h, blocks) * kBlockWords;
-  std::uint64_t mask[kBlockWords];
-  blocked_mask(h.hi, k, mask);
-  for (unsigned w = 0; w < kBlockWords; ++w) block[w] |= mask[w];
+  std::uint64_t v = h.hi;
+  for (std::uint32_t j = 0; j < k; ++j) {
+    const unsigned bit = static_cast<unsigned>(v >> 55);  // top 9 bits: 0..511
+    block[bit >> 6] |= 1ULL << (bit & 63);
+    v *= kProbeMultiplier;
+  }
 }
 
 // Branch-free inside the block: the block is one cache line, so an early exit
