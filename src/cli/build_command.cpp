@@ -46,7 +46,10 @@ struct BuildFlags {
   std::uint64_t max_record_bytes{64ull << 20};
   unsigned threads{0}, readers{0};
   int workers{-1};
-  std::uint64_t chunk_size{1u << 20};
+  // 4 MiB: on bench/gen medium at -j2, 1 MiB chunks took 0.44 s and 4 MiB
+  // 0.40-0.42 s (fewer opens, hand-offs and look-ahead re-reads); 8 MiB no
+  // better. Memory: about 2 x chunk per reader (bench/RESULTS.md).
+  std::uint64_t chunk_size{4u << 20};
   std::size_t queue_batches{0};
   std::string stats_json;
   bool no_progress{false};
