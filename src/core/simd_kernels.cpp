@@ -12,7 +12,8 @@ namespace csvbloom::detail {
 
 bool have_avx2() noexcept {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  // PCLMUL too (the structural parser's prefix XOR): every AVX2 CPU has it.
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul");
 }
 
 __attribute__((target("avx2,popcnt"))) TailStop scan_tail_avx2(const char* p, const char* end, char delimiter,

@@ -26,13 +26,13 @@ namespace {
 #undef CSVBLOOM_SP_AVX2
 
 #if defined(__x86_64__)
-// Everything defined between push and pop is compiled for AVX2 + POPCNT; it is
-// called only when have_avx2() says the CPU has both.
+// Everything defined between push and pop is compiled for AVX2, POPCNT and
+// PCLMUL; it is called only when have_avx2() says the CPU has all three.
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,popcnt"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx2,popcnt,pclmul"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,popcnt")
+#pragma GCC target("avx2,popcnt,pclmul")
 #endif
 #define CSVBLOOM_SP_NS avx2
 #define CSVBLOOM_SP_AVX2 1
