@@ -80,10 +80,7 @@ void BM_StructuralParse(benchmark::State& state) {
       p = detail::parse_clean_records(p, end, end, ctx, sp, batch, counts);
       if (p >= end) break;
       const detail::RecordInfo r = sp.next(p, end, true);
-      if (r.state == detail::RecordState::complete && r.field_count == 7) {
-        char* out = batch.reserve(detail::key_room(sp));
-        batch.commit_key(detail::build_key(sp, '"', {}, out).size);
-      }
+      if (r.state == detail::RecordState::complete && r.field_count == 7) detail::append_key(sp, '"', {}, batch);
       p = r.next;
     }
     benchmark::DoNotOptimize(batch.key_count());

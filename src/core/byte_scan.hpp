@@ -64,6 +64,14 @@ inline std::uint32_t popcount16(std::uint32_t x) noexcept {
   return (x + (x >> 8)) & 0x1Fu;
 }
 
+// The same for 64 bits (the structural parser's baseline build).
+inline unsigned popcount64(std::uint64_t x) noexcept {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return static_cast<unsigned>((x * 0x0101010101010101ull) >> 56);
+}
+
 inline const char* find_field_end(const char* p, const char* end, char delimiter) noexcept {
 #if defined(__SSE2__)
   const __m128i vd = _mm_set1_epi8(delimiter);

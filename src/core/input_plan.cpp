@@ -6,11 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <numeric>
 #include <thread>
-#include <atomic>
 
 #include "core/byte_scan.hpp"
 #include "core/key_builder.hpp"

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "core/batches.hpp"
 #include "core/record_splitter.hpp"
 #include "csvbloom/key_spec.hpp"
 
@@ -57,6 +58,15 @@ inline BuiltKey build_key(const RecordSplitter& s, char quote, const Normalizati
     total += len;
   }
   return {static_cast<std::size_t>(o - out), total == 0};
+}
+
+// Appends the current record's key to `batch`; false (nothing appended) when
+// the key is empty.
+inline bool append_key(const RecordSplitter& s, char quote, const Normalization& norm, KeyBatch& batch) {
+  const BuiltKey key = build_key(s, quote, norm, batch.reserve(key_room(s)));
+  if (key.empty) return false;
+  batch.commit_key(key.size);
+  return true;
 }
 
 }  // namespace csvbloom::detail

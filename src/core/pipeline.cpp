@@ -92,6 +92,22 @@ struct ParsedChunk {
   KeyBatch* batch{nullptr};
 };
 
+// A regular input opened for a chunk and attached to a reader's window;
+// closed when it goes out of scope (the window keeps no fd across chunks).
+class OpenedInput {
+ public:
+  OpenedInput(const InputFile& in, InputWindow& w) : fd_(::open(in.path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw Error(ErrorKind::io, std::string("can't open: ") + std::strerror(errno), in.path);
+    w.attach(fd_, false, in.size, in.path);
+  }
+  ~OpenedInput() { ::close(fd_); }
+  OpenedInput(const OpenedInput&) = delete;
+  OpenedInput& operator=(const OpenedInput&) = delete;
+
+ private:
+  int fd_;
+};
+
 // Counts newlines lazily, only when a bad row needs its line number.
 struct LineCursor {
   std::uint64_t offset{0};
@@ -134,8 +150,11 @@ class Pipeline {
   // when the chunk was abandoned.
   std::optional<ParsedChunk> parse_file_chunk(std::size_t g, KeyBatch*& batch, InputWindow& w);
   void complete_file_chunk(ParsedChunk& pc, InputWindow& w);
-  // complete_file_chunk, then cascade.
-  void complete_and_cascade(ParsedChunk& pc, InputWindow& w);
+  // complete_file_chunk, with an exception recorded by fail().
+  void complete_guarded(ParsedChunk& pc, InputWindow& w);
+  // Parks a parsed chunk whose predecessor has not committed (false: not
+  // parked, pc is intact and the caller completes it).
+  bool park(ParsedChunk&& pc, KeyBatch*& batch);
   // After commit g is published: completes the parked chunks it unblocks.
   void cascade(std::size_t g, InputWindow& w);
   // Sends a parked chunk's batch on whatever its size, and gives up the batch.
@@ -314,10 +333,7 @@ std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, I
       p = next;
       continue;
     }
-    char* out = batch.reserve(key_room(sp));
-    BuiltKey key = build_key(sp, quote, norm, out);
-    if (key.empty) ++res.empty_keys;
-    else batch.commit_key(key.size);
+    if (!append_key(sp, quote, norm, batch)) ++res.empty_keys;
     p = next;
   }
   res.rows += counts.rows;
@@ -385,19 +401,11 @@ std::optional<ParsedChunk> Pipeline::parse_file_chunk(std::size_t g, KeyBatch*& 
   };
   if (stopped(g)) return abandon();
 
-  int fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    abandon();
-    throw Error(ErrorKind::io, std::string("can't open: ") + std::strerror(errno), in.path);
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  w.attach(fd, false, in.size, in.path);
+  std::optional<OpenedInput> opened;
   const std::uint64_t from = ch.index ? ch.begin - 1 : ch.begin;
-  w.reset(from);
   try {
+    opened.emplace(in, w);
+    w.reset(from);
     w.extend(static_cast<std::size_t>(ch.end - from) + kLookahead);
   } catch (...) {
     abandon();
@@ -466,13 +474,7 @@ void Pipeline::complete_file_chunk(ParsedChunk& pc, InputWindow& w) {
         // The window may hold another chunk by now, so read afresh.
         batch->rollback(pc.mark);
         pc.res.clear();
-        int fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw Error(ErrorKind::io, std::string("can't open: ") + std::strerror(errno), in.path);
-        struct FdCloser {
-          int fd;
-          ~FdCloser() { ::close(fd); }
-        } closer{fd};
-        w.attach(fd, false, in.size, in.path);
+        OpenedInput opened(in, w);
         w.reset(ch.begin);
         RecordSplitter splitter(opt_.key.dialect.delimiter, opt_.key.dialect.quote, in.key_columns);
         LineCursor lines{ch.begin, in.data_start_line + pc.newlines_before};
@@ -583,14 +585,13 @@ void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
   ledger.publish_commit(0, {p, false});
 }
 
-void Pipeline::complete_and_cascade(ParsedChunk& pc, InputWindow& w) {
+void Pipeline::complete_guarded(ParsedChunk& pc, InputWindow& w) {
   try {
     complete_file_chunk(pc, w);
   } catch (...) {
     if (pc.batch) pc.batch->clear();
     fail(pc.g, std::current_exception());
   }
-  cascade(pc.g, w);
 }
 
 void Pipeline::cascade(std::size_t g, InputWindow& w) {
@@ -599,15 +600,31 @@ void Pipeline::cascade(std::size_t g, InputWindow& w) {
   while (g + 1 < chunks_.size() && chunks_[g + 1].file == chunks_[g].file &&
          handoffs_[g + 1].state.exchange(Handoff::kCommitted, std::memory_order_acq_rel) == Handoff::kParked) {
     std::unique_ptr<ParsedChunk> pc = std::move(handoffs_[g + 1].parked);
-    try {
-      complete_file_chunk(*pc, w);
-    } catch (...) {
-      if (pc->batch) pc->batch->clear();
-      fail(pc->g, std::current_exception());
-    }
+    complete_guarded(*pc, w);
     release_parked(pc->batch);
     ++g;
   }
+}
+
+bool Pipeline::park(ParsedChunk&& pc, KeyBatch*& batch) {
+  // Hand-off 2 would wait for the chunk before to commit. Instead of waiting,
+  // park this one: whoever commits the chunk before completes it (cascade),
+  // and this reader goes on parsing. On bench/gen medium at -j2, readers had
+  // spent 0.3 s of a 0.47 s build in that wait. Exactly one side completes a
+  // parked chunk: the reader parks with a compare-exchange from `none`, the
+  // committer exchanges in `committed`, and whoever comes second acts.
+  const Chunk& ch = chunks_[pc.g];
+  if (single_thread_ || ch.index == 0 || ledgers_[ch.file]->commit_ready(ch.index - 1)) return false;
+  Handoff& h = handoffs_[pc.g];
+  h.parked = std::make_unique<ParsedChunk>(std::move(pc));
+  std::uint8_t expected = Handoff::kNone;
+  if (h.state.compare_exchange_strong(expected, Handoff::kParked, std::memory_order_acq_rel)) {
+    batch = nullptr;  // the parked chunk keeps it
+    return true;
+  }
+  pc = std::move(*h.parked);  // the chunk before committed meanwhile
+  h.parked.reset();
+  return false;
 }
 
 void Pipeline::reader_main() {
@@ -622,28 +639,9 @@ void Pipeline::reader_main() {
       if (files_[ch.file].stream) {
         process_stream(g, batch, window);
       } else if (std::optional<ParsedChunk> pc = parse_file_chunk(g, batch, window)) {
-        // Hand-off 2 would wait for the chunk before to commit. Instead of
-        // waiting, park this one: whoever commits the chunk before completes
-        // it (cascade), and this reader goes on parsing. On bench/gen medium
-        // at -j2, readers had spent 0.3 s of a 0.47 s build in that wait.
-        // Exactly one side completes a parked chunk: the reader parks with a
-        // compare-exchange from `none`, the committer exchanges in
-        // `committed`, and whoever comes second acts.
-        bool completed_here = true;
-        if (!single_thread_ && ch.index && !ledgers_[ch.file]->commit_ready(ch.index - 1)) {
-          Handoff& h = handoffs_[g];
-          h.parked = std::make_unique<ParsedChunk>(std::move(*pc));
-          std::uint8_t expected = Handoff::kNone;
-          if (h.state.compare_exchange_strong(expected, Handoff::kParked, std::memory_order_acq_rel)) {
-            completed_here = false;
-            batch = nullptr;  // the parked chunk keeps it
-          } else {
-            pc = std::move(*h.parked);  // the chunk before committed meanwhile
-            h.parked.reset();
-          }
-        }
-        if (completed_here) {
-          complete_and_cascade(*pc, window);
+        if (!park(std::move(*pc), batch)) {
+          complete_guarded(*pc, window);
+          cascade(g, window);
           batch = pc->batch;  // release() may have swapped it
         }
       } else {

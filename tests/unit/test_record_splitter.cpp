@@ -482,10 +482,7 @@ LoopResult parse_loop(const char* b, const char* until, const char* e, const std
       ++out.bad_rows;
       continue;
     }
-    char* o = batch.reserve(key_room(sp));
-    const BuiltKey k = build_key(sp, quote, norm, o);
-    if (k.empty) ++out.empty_keys;
-    else batch.commit_key(k.size);
+    if (!append_key(sp, quote, norm, batch)) ++out.empty_keys;
   }
   out.rows += counts.rows;
   out.empty_keys += counts.empty_keys;
