@@ -51,6 +51,9 @@ namespace {
 
 // Bytes read past a chunk's end up front, so that the record straddling the
 // end is usually complete without a second read (rows are ~100 B-10 KiB).
+// A chunk is read whole before it is parsed: reading it in L2-sized steps
+// (128-512 KiB), each parsed while hot, made the parse 12% cheaper but the
+// kernel's copy 60% dearer, 6-10% slower in all (bench/RESULTS.md).
 constexpr std::size_t kLookahead = 64u << 10;
 // A stream's batch is released once it holds this many key bytes.
 constexpr std::size_t kStreamBatchBytes = 1u << 20;
@@ -87,7 +90,6 @@ struct ParsedChunk {
   std::size_t g{0};
   std::uint64_t guess{0}, end{0};
   std::size_t mark{0};              // batch checkpoint before the chunk's keys
-  std::uint64_t newlines_before{0}; // in the file before the chunk (line numbers of a re-parse)
   ChunkResult res;
   KeyBatch* batch{nullptr};
 };
@@ -108,12 +110,36 @@ class OpenedInput {
   int fd_;
 };
 
+// The newlines in bytes [from, to) of a regular file, read again from disk:
+// for the line numbers of bad rows when the bytes before them are not in the
+// window (a chunk's start, resolved only at commit; a re-parse that starts
+// past its chunk's start).
+std::uint64_t count_file_newlines(const InputFile& in, std::uint64_t from, std::uint64_t to, char quote) {
+  constexpr std::size_t kStep = 1u << 20;
+  InputWindow w;
+  OpenedInput opened(in, w);
+  std::uint64_t newlines = 0;
+  while (from < to) {
+    w.reset(from);
+    if (!w.extend(static_cast<std::size_t>(std::min<std::uint64_t>(kStep, to - from)))) break;
+    const std::size_t n = static_cast<std::size_t>(std::min(w.end_offset(), to) - from);
+    newlines += count_quotes_newlines_fast(w.at(from), n, quote).newlines;
+    from += n;
+  }
+  return newlines;
+}
+
 // Counts newlines lazily, only when a bad row needs its line number.
 struct LineCursor {
   std::uint64_t offset{0};
   std::uint64_t line{1};
+  const InputFile* file{nullptr};  // a regular file: bytes before the window are read again
   std::uint64_t advance(const InputWindow& w, std::uint64_t to, char quote) {
     if (to > offset) {
+      if (offset < w.base()) {  // only a file's window can start past the cursor
+        line += count_file_newlines(*file, offset, w.base(), quote);
+        offset = w.base();
+      }
       line += count_quotes_newlines_fast(w.at(offset), static_cast<std::size_t>(to - offset), quote).newlines;
       offset = to;
     }
@@ -123,6 +149,7 @@ struct LineCursor {
 
 class Pipeline {
  public:
+
   Pipeline(const BuildOptions& o, BloomFilter& f, BuildProgress* p)
       : opt_(o), filter_(f), progress_(p), files_(plan_inputs(o)),
         readers_(std::max(1u, o.readers)), workers_(o.workers),
@@ -170,6 +197,13 @@ class Pipeline {
   // pool: the batches it would wait for may be parked behind it).
   void release(KeyBatch*& batch, bool flush = false, bool replace = true);
   void finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes, std::uint64_t raw_bytes);
+  // The newlines in file f from its first data record to `offset`: the
+  // line number of a chunk's start, which a chunk does not know while it
+  // parses (chunks count lines from their own start). Needed only for bad
+  // rows, so counted only then, by reading the file again; called in commit
+  // order within a file (after hand-off 2), so a file's bytes are counted at
+  // most once, however many chunks report bad rows.
+  std::uint64_t newlines_before(std::uint32_t f, std::uint64_t offset);
   bool stopped(std::size_t g) const {
     return g > stop_after_.load(std::memory_order_acquire) ||
            (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed));
@@ -187,6 +221,10 @@ class Pipeline {
   HashBatch inline_hashes_;
   std::vector<Chunk> chunks_;
   std::vector<std::unique_ptr<ChunkLedger>> ledgers_;
+  struct LineMark {
+    std::uint64_t offset, newlines;  // newlines_before(f, offset) == newlines
+  };
+  std::vector<LineMark> line_marks_;  // per file; see newlines_before
   // Per chunk: a parsed chunk parked until the chunk before it commits.
   struct Handoff {
     static constexpr std::uint8_t kNone = 0, kParked = 1, kCommitted = 2;
@@ -222,6 +260,7 @@ void Pipeline::plan_chunks() {
         chunks_.push_back({f, n++, b, std::min(in.size, b + step)});
     }
     ledgers_[f] = std::make_unique<ChunkLedger>(n);
+    line_marks_.push_back({in.data_start, 0});
     if (n == 0) {  // empty, BOM or header only: no chunk will count its bytes
       stats_.bytes += in.size;
       stats_.per_file[f].bytes += in.size;
@@ -235,6 +274,15 @@ void Pipeline::plan_chunks() {
     }
   }
   if (progress_) progress_->files_total.store(files_.size(), std::memory_order_relaxed);
+}
+
+std::uint64_t Pipeline::newlines_before(std::uint32_t f, std::uint64_t offset) {
+  LineMark& mark = line_marks_[f];
+  if (offset > mark.offset) {
+    mark.newlines += count_file_newlines(files_[f], mark.offset, offset, opt_.key.dialect.quote);
+    mark.offset = offset;
+  }
+  return mark.newlines;
 }
 
 void Pipeline::fail(std::size_t g, std::exception_ptr e) {
@@ -261,7 +309,10 @@ std::uint64_t Pipeline::parse_records(const InputFile& in, RecordSplitter& sp, I
   const CleanParseContext clean{opt_.key.dialect.delimiter, quote, expected, opt_.max_record_bytes, norm};
   CleanParseCounts counts;
   while (p < until) {
-    if (p >= w.end_offset() && !w.extend(kLookahead)) break;  // end of input
+    if (p >= w.end_offset()) {
+      if (p > w.end_offset() && !in.stream) w.reset(p);  // a file's window never has to hold bytes before p
+      if (!w.extend(kLookahead)) break;    // end of input
+    }
     // The bulk of the records: structural_parser.hpp. It stops at the first
     // record it leaves to RecordSplitter (one record, below) or at `until`.
     const char* at = w.at(p);
@@ -392,9 +443,7 @@ std::optional<ParsedChunk> Pipeline::parse_file_chunk(std::size_t g, KeyBatch*& 
   const InputFile& in = files_[ch.file];
   ChunkLedger& ledger = *ledgers_[ch.file];
   const char quote = opt_.key.dialect.quote;
-  bool prefix_published = false;
   auto abandon = [&]() -> std::optional<ParsedChunk> {
-    if (!prefix_published) ledger.publish_prefix(ch.index + 1, {false, 0, true});
     ledger.publish_commit(ch.index, {0, true});
     batch->clear();
     return std::nullopt;
@@ -412,25 +461,20 @@ std::optional<ParsedChunk> Pipeline::parse_file_chunk(std::size_t g, KeyBatch*& 
     throw;
   }
 
-  // Hand-off 1: the quote parity and line count before this chunk.
-  const QuoteNewlineCount mine = count_quotes_newlines_fast(w.at(ch.begin), static_cast<std::size_t>(ch.end - ch.begin), quote);
-  const ChunkLedger::Prefix before = ledger.wait_prefix(ch.index);
-  if (before.abandoned) return abandon();
-  ledger.publish_prefix(ch.index + 1,
-                        {before.odd_quotes != ((mine.quotes & 1) != 0), before.newlines + mine.newlines, false});
-  prefix_published = true;
-
   ParsedChunk pc;
   pc.g = g;
-  pc.newlines_before = before.newlines;
   RecordSplitter splitter(opt_.key.dialect.delimiter, quote, in.key_columns);
-  LineCursor lines{ch.begin, in.data_start_line + before.newlines};
+  LineCursor lines{ch.begin, 0, &in};  // chunk-relative: the commit adds the line of ch.begin
   pc.guess = ch.begin;
   try {
     if (ch.index) {
       // The first record start at or after ch.begin by the parity rule,
-      // scanning from the byte before it (a record may start right at begin).
-      bool in_quotes = before.odd_quotes != (*w.at(ch.begin - 1) == quote);
+      // scanning from the byte before it (a record may start right at begin),
+      // from a guess of the quote state there (chunk_ledger.hpp).
+      const bool inside_at_begin =
+          guess_in_quotes(w.at(ch.begin), w.at(std::min(ch.begin + kLookahead, w.end_offset())),
+                          opt_.key.dialect.delimiter, quote);
+      bool in_quotes = inside_at_begin != (*w.at(ch.begin - 1) == quote);
       std::uint64_t q = ch.begin - 1;
       for (;;) {
         if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote)) {
@@ -470,16 +514,20 @@ void Pipeline::complete_file_chunk(ParsedChunk& pc, InputWindow& w) {
       const ChunkLedger::Commit prev = ledger.wait_commit(ch.index - 1);
       if (prev.abandoned) return abandon();
       if (prev.end != pc.guess) {
-        // A stray quote broke the parity: parse again from the real start.
+        // A wrong guess (or a stray quote): parse again from the real start.
         // The window may hold another chunk by now, so read afresh.
         batch->rollback(pc.mark);
         pc.res.clear();
         OpenedInput opened(in, w);
-        w.reset(ch.begin);
+        w.reset(std::min(prev.end, ch.end));
         RecordSplitter splitter(opt_.key.dialect.delimiter, opt_.key.dialect.quote, in.key_columns);
-        LineCursor lines{ch.begin, in.data_start_line + pc.newlines_before};
+        LineCursor lines{ch.begin, 0, &in};
         end = prev.end < ch.end ? parse_records(in, splitter, w, prev.end, ch.end, *batch, pc.res, lines) : prev.end;
       }
+    }
+    if (!pc.res.bad.empty()) {
+      const std::uint64_t first_line = in.data_start_line + newlines_before(ch.file, ch.begin);
+      for (auto& b : pc.res.bad) b.line += first_line;
     }
     const std::uint64_t bytes = ch.end - ch.begin + (ch.index == 0 ? in.data_start : 0);
     finish_chunk(pc.g, in, pc.res, bytes, bytes);

@@ -281,4 +281,27 @@ inline const char* find_parity_boundary(const char* p, const char* end, bool& in
   return nullptr;
 }
 
+// Whether byte p lies inside a quoted field, judged without reading what
+// comes before p: from the first quote in [p, end) whose neighbours tell an
+// opening quote from a closing one. In well-formed CSV a quote followed by
+// an ordinary byte (not the delimiter, a line break or another quote) can
+// only open a field, and one preceded by an ordinary byte can only close one
+// (the pair "" counts as close-and-reopen, as in the parity rule), so the
+// answer is exact whenever such a quote exists; quotes that say neither
+// ("" fields, a quote between delimiters) are passed over. With no telling
+// quote it answers false: a quote-free stretch is almost always unquoted.
+// A wrong answer is never fatal: the chunk hand-off checks every guessed
+// record start against the real parse (chunk_ledger.hpp).
+inline bool guess_in_quotes(const char* p, const char* end, char delimiter, char quote) noexcept {
+  auto ordinary = [&](char c) { return c != delimiter && c != quote && c != '\n' && c != '\r'; };
+  bool flipped = false;  // an odd number of quotes lie between p and q
+  for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, quote, static_cast<std::size_t>(end - q))));
+       ++q) {
+    if (q + 1 < end && ordinary(q[1])) return flipped;    // opens a field: outside before q
+    if (q > p && ordinary(q[-1])) return !flipped;        // closes a field: inside before q
+    flipped = !flipped;
+  }
+  return false;
+}
+
 }  // namespace csvbloom::detail

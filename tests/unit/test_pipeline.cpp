@@ -253,6 +253,41 @@ TEST_CASE("pipeline: records spanning many chunks (quoted newlines across chunk 
   }
 }
 
+TEST_CASE("pipeline: quoted fields whose quotes don't tell open from close (wrong chunk guesses)", "[pipeline]") {
+  TempDir d;
+  // Every quote here sits between a delimiter or line break and another one
+  // ("" and "\n\n" fields), so guess_in_quotes can't tell where a chunk
+  // starts and guesses "outside": chunks starting inside a field guess
+  // wrong, and the commit hand-off must re-parse them. Bad rows among them
+  // must keep their absolute line numbers.
+  std::mt19937_64 rng(31);
+  std::string s = "email,notes,n\n";
+  for (int i = 0; i < 120; ++i) {
+    std::string notes = "\"";
+    for (std::size_t n = rng() % 40; n > 0; --n) notes += rng() % 3 ? "\n" : "\r\n";
+    notes += "\"";
+    if (rng() % 4 == 0) notes = "\"\"";
+    s += "k" + std::to_string(i) + "@example.org," + notes + "," + std::to_string(i) + "\n";
+    if (i % 17 == 5) s += "only-one-field\n";
+  }
+  const std::string path = d.file("ambiguous.csv", s);
+  const Expected e = expect(s, {"email"});
+  REQUIRE(e.keys.size() == 120);
+  REQUIRE(e.bad_rows == 7);
+  const auto want = filter_of(e.keys);
+  for (const Config& cfg : all_configs()) {
+    INFO(describe(cfg));
+    BuildOptions o = options({path}, "email", cfg);
+    o.on_error = OnError::skip;
+    Built got = run(o);
+    CHECK(got.words == want);
+    CHECK(got.stats.rows == e.rows);
+    CHECK(got.stats.bad_rows == 7);
+    REQUIRE(got.stats.first_bad_rows.size() == 7);
+    for (std::size_t i = 0; i < 7; ++i) CHECK(got.stats.first_bad_rows[i].line == e.bad_lines[i]);
+  }
+}
+
 TEST_CASE("pipeline: stray quotes (broken parity) give the sequential parse's filter", "[pipeline]") {
   TempDir d;
   const std::string s = make_csv(21, 200, /*stray_quotes=*/true);

@@ -250,6 +250,16 @@ TEST_CASE("stress: cancel raised in full flight always ends the build with Error
       while (!finished.load() && progress.bytes_done.load() < target) std::this_thread::yield();
       cancel.store(true);
       ::close(w);  // end of the FIFO: the stream's reader can finish
+      // A reader that had just passed its cancel check before the flag went
+      // up may now be in open(), which waits for a writer that is gone: be
+      // one for a moment (a non-blocking open succeeds only while a reader
+      // is there), as often as it takes, so that its open() returns and its
+      // read() sees the end.
+      while (!finished.load()) {
+        const int nudge = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (nudge >= 0) ::close(nudge);
+        std::this_thread::yield();
+      }
       builder.join();
       CHECK(threw);
       CHECK(kind == ErrorKind::cancelled);

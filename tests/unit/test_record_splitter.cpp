@@ -434,6 +434,44 @@ TEST_CASE("find_parity_boundary: a '\\n' at even quote parity", "[record_splitte
   CHECK(in_quotes);  // the parity carries over to the next call
 }
 
+TEST_CASE("guess_in_quotes: the quote state at any offset of well-formed CSV", "[record_splitter]") {
+  auto guess = [](const std::string& s, std::size_t at) {
+    return guess_in_quotes(s.data() + at, s.data() + s.size(), ',', '"');
+  };
+  // Against the true state (parity of the quotes before each offset) at
+  // every offset of a document whose quoted fields hold telling quotes.
+  const std::string doc = "id,note\n1,\"a, \"\"b\"\"\nc\"\n2,plain\n3,\"x\ny\"\n4,\"\"\n";
+  auto ordinary = [](char c) { return c != ',' && c != '"' && c != '\n' && c != '\r'; };
+  auto telling_quote_from = [&](std::size_t i) {
+    for (std::size_t q = i; q < doc.size(); ++q)
+      if (doc[q] == '"' && ((q + 1 < doc.size() && ordinary(doc[q + 1])) || (q > i && ordinary(doc[q - 1]))))
+        return true;
+    return false;
+  };
+  bool inside = false;
+  std::size_t exact = 0;
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    INFO("offset " << i);
+    if (telling_quote_from(i)) {
+      CHECK(guess(doc, i) == inside);  // exact where a telling quote follows
+      ++exact;
+    } else {
+      CHECK_FALSE(guess(doc, i));  // else "outside"
+    }
+    if (doc[i] == '"') inside = !inside;
+  }
+  CHECK(exact > 30);
+  CHECK_FALSE(guess("no quotes at all\n", 3));
+  CHECK(guess("abc\",d\n", 0));        // closing quote after an ordinary byte
+  CHECK_FALSE(guess("a,\"bc\"\n", 0));  // opening quote before an ordinary byte
+  CHECK(guess("b\"\"c\",d\n", 0));      // "" inside a field, then the close
+  CHECK_FALSE(guess(",\"\",\n", 0));    // nothing tells: outside
+  // A delimiter of another kind changes what is ordinary.
+  const std::string tsv = "a\t\"b\"\n";
+  CHECK_FALSE(guess_in_quotes(tsv.data(), tsv.data() + tsv.size(), '\t', '"'));
+  CHECK(guess_in_quotes(tsv.data() + 3, tsv.data() + tsv.size(), '\t', '"'));
+}
+
 // ---- structural_parser.hpp: the fast path must change nothing ----------------
 //
 // The pipeline's loop is parse_clean_records() until it stops, then one
