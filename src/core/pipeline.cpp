@@ -85,7 +85,7 @@ struct ChunkResult {
   }
 };
 
-// A chunk parsed from its guessed first record start, waiting for hand-off 2.
+// A chunk parsed from its guessed first record start, waiting for the commit hand-off.
 struct ParsedChunk {
   std::size_t g{0};
   std::uint64_t guess{0}, end{0};
@@ -171,8 +171,8 @@ class Pipeline {
   void reader_main();
   void worker_main();
   void reducer_main();
-  // A file chunk in two steps: parse (read, count, hand-off 1, parse from the
-  // guessed start) and complete (hand-off 2: check the guess, re-parse if it
+  // A file chunk in two steps: parse (read, guess the first record start,
+  // parse from there) and complete (the commit hand-off: check the guess, re-parse if it
   // was wrong, release the keys, commit). parse_file_chunk returns nothing
   // when the chunk was abandoned.
   std::optional<ParsedChunk> parse_file_chunk(std::size_t g, KeyBatch*& batch, InputWindow& w);
@@ -201,7 +201,7 @@ class Pipeline {
   // line number of a chunk's start, which a chunk does not know while it
   // parses (chunks count lines from their own start). Needed only for bad
   // rows, so counted only then, by reading the file again; called in commit
-  // order within a file (after hand-off 2), so a file's bytes are counted at
+  // order within a file (after the commit hand-off), so a file's bytes are counted at
   // most once, however many chunks report bad rows.
   std::uint64_t newlines_before(std::uint32_t f, std::uint64_t offset);
   bool stopped(std::size_t g) const {
@@ -503,13 +503,13 @@ void Pipeline::complete_file_chunk(ParsedChunk& pc, InputWindow& w) {
   const InputFile& in = files_[ch.file];
   ChunkLedger& ledger = *ledgers_[ch.file];
   KeyBatch*& batch = pc.batch;
-  auto abandon = [&] {  // hand-off 1 is done: only the commit is left to publish
+  auto abandon = [&] {
     ledger.publish_commit(ch.index, {0, true});
     if (batch) batch->clear();
   };
   try {
     std::uint64_t end = pc.end;
-    // Hand-off 2: was our guess where the previous chunk's real parse ended?
+    // The commit hand-off: was our guess where the previous chunk's real parse ended?
     if (ch.index) {
       const ChunkLedger::Commit prev = ledger.wait_commit(ch.index - 1);
       if (prev.abandoned) return abandon();
@@ -655,7 +655,7 @@ void Pipeline::cascade(std::size_t g, InputWindow& w) {
 }
 
 bool Pipeline::park(ParsedChunk&& pc, KeyBatch*& batch) {
-  // Hand-off 2 would wait for the chunk before to commit. Instead of waiting,
+  // The commit hand-off would wait for the chunk before to commit. Instead of waiting,
   // park this one: whoever commits the chunk before completes it (cascade),
   // and this reader goes on parsing. On bench/gen medium at -j2, readers had
   // spent 0.3 s of a 0.47 s build in that wait. Exactly one side completes a
