@@ -183,9 +183,30 @@ void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) noexcept {
   const std::uint64_t bits = params_.bits;
   if (params_.layout == Layout::blocked512) {
     const std::uint64_t blocks = bits / kBlockBits;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i + kPrefetchDistance < n) __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kPrefetchDistance]), 1);
-      detail::blocked_insert(w, blocks, k, hashes[i]);
+    auto fixed = [&]<std::uint32_t K>() {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i + kPrefetchDistance < n) __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kPrefetchDistance]), 1);
+        detail::blocked_insert_fixed<K>(w, blocks, hashes[i]);
+      }
+    };
+    switch (k) {  // the k that --fpr from 10% to 0.01% choose (3-14), unrolled
+      case 3: fixed.template operator()<3>(); break;
+      case 4: fixed.template operator()<4>(); break;
+      case 5: fixed.template operator()<5>(); break;
+      case 6: fixed.template operator()<6>(); break;
+      case 7: fixed.template operator()<7>(); break;
+      case 8: fixed.template operator()<8>(); break;
+      case 9: fixed.template operator()<9>(); break;
+      case 10: fixed.template operator()<10>(); break;
+      case 11: fixed.template operator()<11>(); break;
+      case 12: fixed.template operator()<12>(); break;
+      case 13: fixed.template operator()<13>(); break;
+      case 14: fixed.template operator()<14>(); break;
+      default:
+        for (std::size_t i = 0; i < n; ++i) {
+          if (i + kPrefetchDistance < n) __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kPrefetchDistance]), 1);
+          detail::blocked_insert(w, blocks, k, hashes[i]);
+        }
     }
   } else {
     for (std::size_t i = 0; i < n; ++i) {

@@ -68,6 +68,52 @@ inline void blocked_insert(std::uint64_t* words, std::uint64_t blocks, std::uint
   }
 }
 
+// blocked_insert with k fixed at compile time, probe j's multiplier being
+// kProbeMultiplier^j (the same bits: (v * c) * c == v * c^2 mod 2^64), so the
+// k multiplies are independent instead of a chain of k, and the loop unrolls.
+// bench/micro BM_InsertBatch (k = 7), median of 3, twice: 8 MiB filter 134 ->
+// 150 M inserts/s, 64 MiB 82 -> 89 M/s.
+inline constexpr std::uint64_t kProbePowers[16] = {
+    1ULL,
+    kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier,
+    kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier * kProbeMultiplier *
+        kProbeMultiplier * kProbeMultiplier * kProbeMultiplier,
+};
+
+template <std::uint32_t K>
+inline void blocked_insert_fixed(std::uint64_t* words, std::uint64_t blocks, const KeyHash& h) noexcept {
+  static_assert(K >= 1 && K <= 16);
+  std::uint64_t* block = words + blocked_block_index(h, blocks) * kBlockWords;
+  for (std::uint32_t j = 0; j < K; ++j) {
+    const unsigned bit = static_cast<unsigned>((h.hi * kProbePowers[j]) >> 55);
+    block[bit >> 6] |= 1ULL << (bit & 63);
+  }
+}
+
 // Branch-free inside the block: the block is one cache line, so an early exit
 // saves no memory traffic and costs a mispredict on half the non-members.
 inline bool blocked_contains(const std::uint64_t* words, std::uint64_t blocks, std::uint32_t k,

@@ -197,6 +197,20 @@ TEST_CASE("no false negatives over 1M random keys", "[filter]") {
   }
 }
 
+TEST_CASE("insert_batch sets the bits of insert() for every hash count (unrolled k and the generic loop)", "[filter]") {
+  const auto keys = member_hashes(20000, 7, kDefaultSeed);
+  for (std::uint32_t k = 1; k <= 20; ++k) {
+    INFO("k = " << k);
+    FilterParams p;
+    p.bits = 1u << 18;
+    p.hashes = k;
+    BloomFilter single(p), batched(p);
+    for (const KeyHash& h : keys) single.insert(h);
+    batched.insert_batch(keys.data(), keys.size());
+    CHECK(same_words(single, batched));
+  }
+}
+
 TEST_CASE("measured FPR matches expected_fpr at 1%", "[filter]") {
   // n = 1M members, 1M non-member probes. Given the filter, each probe is a
   // false positive independently with the filter's exact rate q (fill_stats:
