@@ -151,7 +151,7 @@ class Pipeline {
  public:
 
   Pipeline(const BuildOptions& o, BloomFilter& f, BuildProgress* p)
-      : opt_(o), filter_(f), progress_(p), files_(plan_inputs(o)),
+      : opt_(o), filter_(f), progress_(p), files_(plan_inputs(o, /*defer_small_files=*/true)),
         readers_(std::max(1u, o.readers)), workers_(o.workers),
         key_pool_(pool_size()), hash_pool_(pool_size()),
         key_queue_(readers_, std::max(1u, workers_)),
@@ -187,6 +187,9 @@ class Pipeline {
   // Sends a parked chunk's batch on whatever its size, and gives up the batch.
   void release_parked(KeyBatch* batch);
   void process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w);
+  // A small file whose header planning left to its reader: one chunk, read
+  // whole, planned (plan_small_file) and parsed.
+  void process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& w);
   std::uint64_t parse_records(const InputFile& in, RecordSplitter& sp, InputWindow& w, std::uint64_t from,
                               std::uint64_t until, KeyBatch& batch, ChunkResult& res, LineCursor& lines);
   void add_bad(ChunkResult& res, LineCursor& lines, const InputWindow& w, std::uint64_t offset, std::string what);
@@ -214,6 +217,7 @@ class Pipeline {
   BloomFilter& filter_;
   BuildProgress* progress_;
   std::vector<InputFile> files_;
+  const bool deferred_any_{std::any_of(files_.begin(), files_.end(), [](const InputFile& in) { return in.header_pending; })};
   unsigned readers_, workers_;
   // One reader and no workers (-j1): no threads at all; the reader hashes and
   // inserts its own batches, so -j1 really uses one core.
@@ -253,8 +257,8 @@ void Pipeline::plan_chunks() {
     const InputFile& in = files_[f];
     stats_.per_file[f].path = in.path == "-" ? "<stdin>" : in.path;
     std::uint32_t n = 0;
-    if (in.stream) {
-      chunks_.push_back({f, n++, 0, 0});
+    if (in.stream || in.header_pending) {
+      chunks_.push_back({f, n++, 0, in.size});
     } else {
       for (std::uint64_t b = in.data_start; b < in.size; b += step)
         chunks_.push_back({f, n++, b, std::min(in.size, b + step)});
@@ -633,6 +637,48 @@ void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
   ledger.publish_commit(0, {p, false});
 }
 
+void Pipeline::process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& w) {
+  const Chunk& ch = chunks_[g];
+  InputFile& in = files_[ch.file];
+  ChunkLedger& ledger = *ledgers_[ch.file];
+  if (stopped(g)) {
+    ledger.publish_commit(0, {0, true});
+    return;
+  }
+  try {
+    std::optional<OpenedInput> opened(std::in_place, in, w);
+    w.reset(0);
+    w.extend(static_cast<std::size_t>(in.size) + kLookahead);  // the whole file (extend stops at its size)
+    const auto n = static_cast<std::size_t>(w.end_offset());
+    if (detect_compression(reinterpret_cast<const unsigned char*>(w.at(0)), std::min<std::size_t>(n, 4)) !=
+        Compression::none) {
+      opened.reset();
+      in.header_pending = false;
+      in.stream = true;  // a small .gz or .zst: the stream path decodes and plans it
+      process_stream(g, batch, w);
+      return;
+    }
+    bool missing_column = false;
+    const std::string problem = plan_small_file(in, w.at(0), n, opt_, missing_column);
+    if (!problem.empty()) throw Error(missing_column ? ErrorKind::missing_column : ErrorKind::io, problem);
+    line_marks_[ch.file] = {in.data_start, 0};
+    ChunkResult res;
+    RecordSplitter splitter(opt_.key.dialect.delimiter, opt_.key.dialect.quote, in.key_columns);
+    LineCursor lines{in.data_start, in.data_start_line, &in};
+    if (in.data_start < in.size) parse_records(in, splitter, w, in.data_start, in.size, *batch, res, lines);
+    finish_chunk(g, in, res, in.size, in.size);
+    if (opt_.on_error == OnError::fail && res.bad_rows) {
+      const auto& b = res.bad.front();
+      throw Error(ErrorKind::bad_csv, b.what, in.path, b.line);
+    }
+    release(batch, false, false);  // as a file chunk: a new batch is taken before the next chunk
+    ledger.publish_commit(0, {in.size, false});
+  } catch (...) {
+    ledger.publish_commit(0, {0, true});
+    throw;
+  }
+}
+
 void Pipeline::complete_guarded(ParsedChunk& pc, InputWindow& w) {
   try {
     complete_file_chunk(pc, w);
@@ -686,6 +732,8 @@ void Pipeline::reader_main() {
     try {
       if (files_[ch.file].stream) {
         process_stream(g, batch, window);
+      } else if (files_[ch.file].header_pending) {
+        process_small_file(g, batch, window);
       } else if (std::optional<ParsedChunk> pc = parse_file_chunk(g, batch, window)) {
         if (!park(std::move(*pc), batch)) {
           complete_guarded(*pc, window);
@@ -744,7 +792,14 @@ BuildStats Pipeline::run() {
     reducer.join();
   }
 
-  if (failure_) std::rethrow_exception(failure_->second);
+  if (failure_) {
+    // A small file's header problem shows only when it is read, which stops
+    // the build there: plan everything in full now, so that the error lists
+    // every unusable input, as planning up front does (the build's own error
+    // stands when all inputs are usable).
+    if (deferred_any_) (void)plan_inputs(opt_);
+    std::rethrow_exception(failure_->second);
+  }
   if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
   std::stable_sort(bad_rows_.begin(), bad_rows_.end(), [](const auto& a, const auto& b) {
     return a.first < b.first || (a.first == b.first && a.second.line < b.second.line);

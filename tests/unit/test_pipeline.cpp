@@ -561,6 +561,62 @@ TEST_CASE("pipeline: every unusable input is listed in one error, before any wor
   CHECK_THROWS_AS(run(o), Error);
 }
 
+TEST_CASE("pipeline: small files planned by their readers still have every problem listed", "[pipeline]") {
+  // Files of one chunk up to 64 KiB are only stat'ed before the build; their
+  // headers are read with their bytes. A problem found then must still come
+  // out as planning up front reports it: every unusable input, and before a
+  // bad row of an earlier file.
+  TempDir d;
+  std::string big = "email,n\nbad-row-without-second-field\n";
+  while (big.size() < (100u << 10)) big += "k" + std::to_string(big.size()) + "@x,1\n";  // planned up front
+  const std::string first = d.file("first.csv", big);
+  const std::string good = d.file("good.csv", "email,n\na@x,1\n");
+  const std::string no_column = d.file("other.csv", "id,n\n1,2\n");
+  const std::string unreadable = d.file("secret.csv", "email,n\nb@x,1\n");
+  REQUIRE(::chmod(unreadable.c_str(), 0) == 0);
+  const bool root = ::geteuid() == 0;
+  for (const Config& cfg : {Config{1, 0, 1u << 20, 0}, Config{2, 1, 1u << 20, 0}, Config{3, 2, 4u << 20, 1}}) {
+    INFO(describe(cfg));
+    BuildOptions o = options({first, good, no_column, unreadable}, "email", cfg);
+    try {
+      run(o);
+      FAIL("no error");
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      CHECK(e.kind() == ErrorKind::missing_column);
+      CHECK_THAT(m, Catch::Contains(no_column + ": no column 'email'"));
+      if (!root) CHECK_THAT(m, Catch::Contains("2 inputs can't be used") && Catch::Contains(unreadable));
+      CHECK_THAT(m, !Catch::Contains("bad-row") && !Catch::Contains(good + ":"));
+    }
+    // Without them, the bad row of the first file is the error.
+    o.inputs = {first, good};
+    try {
+      run(o);
+      FAIL("no error");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::bad_csv);
+      CHECK(e.line() == 2);
+    }
+  }
+}
+
+TEST_CASE("pipeline: a small gzip file planned by its reader gives the plain file's filter", "[pipeline]") {
+  TempDir d;
+  const std::string s = make_csv(41, 120);
+  REQUIRE(s.size() < (64u << 10));
+  const std::string plain = d.file("plain.csv", s);
+  const std::string gz = d.path("plain.csv.gz");
+  REQUIRE(std::system(("gzip -c '" + plain + "' > '" + gz + "'").c_str()) == 0);
+  const Expected e = expect(s, {"email"});
+  for (const Config& cfg : {Config{1, 0, 1u << 20, 0}, Config{2, 1, 1u << 20, 0}}) {
+    INFO(describe(cfg));
+    const Built got = run(options({gz}, "email", cfg));
+    CHECK(got.words == filter_of(e.keys));
+    CHECK(got.stats.rows == e.rows);
+    CHECK(got.stats.bytes == s.size());
+  }
+}
+
 TEST_CASE("pipeline: empty, header-only, BOM, blank-only and no-trailing-newline files", "[pipeline]") {
   TempDir d;
   const std::vector<std::string> files = {
