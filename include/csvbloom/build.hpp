@@ -76,6 +76,9 @@ struct BuildProgress {
 void check_inputs(const BuildOptions& options);
 
 // Inserts every key of every input into `filter` (which must be writable).
+// Inputs are checked as check_inputs() does, and a failing build reports
+// every unusable input the same way; only the header of a file of at most
+// 64 KiB may be checked when the build reaches it rather than before.
 // Throws csvbloom::Error: bad_csv (with file and line) under OnError::fail,
 // missing_column, io, cancelled.
 BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress = nullptr);

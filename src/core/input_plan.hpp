@@ -1,9 +1,12 @@
 // input_plan.hpp: what the pipeline knows about each input before it starts.
 //
-// Planning opens and stats every input and reads each regular file's header,
-// so that every unreadable file and missing key column is reported at once,
-// before any work. Streams (stdin, FIFOs) can't be read twice: their header
-// is resolved when the pipeline reaches them.
+// Planning stats every input and reads each regular file's header, so that
+// every unreadable file and missing key column is reported at once, before
+// any work. Two exceptions, both resolved when the pipeline reaches them:
+// streams (stdin, FIFOs), which can't be read twice, and, for a build, small
+// files (one chunk, <= 64 KiB), whose header costs more system calls to plan
+// than their bytes to parse; a build that fails then plans everything in
+// full, so the error still lists every unusable input (plan_inputs).
 #pragma once
 
 #include <cstdint>
