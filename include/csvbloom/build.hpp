@@ -70,6 +70,16 @@ struct BuildProgress {
   std::atomic<std::uint64_t> files_total{0};
 };
 
+// The inputs as given, with each directory among them replaced by the data
+// files below it (*.csv and *.tsv, plain, .gz or .zst; recursively, following
+// directory symlinks; sorted). Other paths ("-", files, names that don't
+// exist) are kept as they are, for build_filter to use or report. Directories
+// holding no data file are appended to *empty_directories. Throws Error(io)
+// when a directory can't be listed. Paths are checked on up to `threads`
+// threads (one stat each; 10,000-file globs).
+std::vector<std::string> expand_inputs(const std::vector<std::string>& paths,
+                                       std::vector<std::string>* empty_directories = nullptr, unsigned threads = 1);
+
 // Checks that every input exists, is readable and not a directory, and that
 // every file's header has the key columns; collects ALL problems and throws
 // one Error listing them, before any work is done.

@@ -56,32 +56,6 @@ struct BuildFlags {
   Verbosity verbosity;
 };
 
-// Directories become every *.csv below them (sorted, so runs are repeatable).
-void expand_input(const std::string& path, std::vector<std::string>& out) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (path != "-" && fs::is_directory(path, ec)) {
-    std::vector<std::string> found;
-    for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::follow_directory_symlink, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
-      const std::string name = it->path().filename().string();
-      auto ends_with = [&](const char* suffix) {
-        const std::size_t n = std::strlen(suffix);
-        return name.size() >= n && name.compare(name.size() - n, n, suffix) == 0;
-      };
-      if (ends_with(".csv") || ends_with(".tsv") || ends_with(".csv.gz") || ends_with(".csv.zst") ||
-          ends_with(".tsv.gz") || ends_with(".tsv.zst"))
-        found.push_back(it->path().string());
-    }
-    if (ec) throw Error(ErrorKind::io, "can't list directory: " + ec.message(), path);
-    std::sort(found.begin(), found.end());
-    if (found.empty()) spdlog::warn("{}: directory holds no *.csv or *.tsv files (plain, .gz or .zst)", path);
-    out.insert(out.end(), found.begin(), found.end());
-    return;
-  }
-  out.push_back(path);
-}
 
 // For --capacity and --bits: CLI::PositiveNumber's message prints DBL_MAX in
 // full ("Value 0 not in range 0.000000 to 17976931348623157...").
@@ -91,9 +65,10 @@ std::string positive_whole_number(const std::string& s) {
   return "must be a whole number of at least 1 (got '" + s + "')";
 }
 
-std::vector<std::string> gather_inputs(const BuildFlags& f) {
-  std::vector<std::string> out;
-  for (const auto& p : f.inputs) expand_input(p, out);
+// The arguments and --files-from lines, directories expanded (the library's
+// expand_inputs: every *.csv and *.tsv below, sorted, so runs are repeatable).
+std::vector<std::string> gather_inputs(const BuildFlags& f, unsigned threads) {
+  std::vector<std::string> given = f.inputs;
   if (!f.files_from.empty()) {
     std::ifstream file;
     std::istream* in = &std::cin;
@@ -105,9 +80,13 @@ std::vector<std::string> gather_inputs(const BuildFlags& f) {
     std::string line;
     while (std::getline(*in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) expand_input(line, out);
+      if (!line.empty()) given.push_back(line);
     }
   }
+  std::vector<std::string> empty_directories;
+  std::vector<std::string> out = expand_inputs(given, &empty_directories, threads);
+  for (const auto& dir : empty_directories)
+    spdlog::warn("{}: directory holds no *.csv or *.tsv files (plain, .gz or .zst)", dir);
   return out;
 }
 
@@ -117,7 +96,7 @@ int run_build(BuildFlags& f) {
   if (f.inputs.empty() && f.files_from.empty())
     throw CLI::ValidationError("inputs", "give CSV files, directories, '-' for stdin, or --files-from");
   BuildOptions opt;
-  opt.inputs = gather_inputs(f);
+  opt.inputs = gather_inputs(f, f.threads ? f.threads : std::max(1u, std::thread::hardware_concurrency()));
   if (opt.inputs.empty()) throw Error(ErrorKind::invalid_argument, "no input files (the directories and lists given are empty)");
   if (f.files_from == "-" && std::find(opt.inputs.begin(), opt.inputs.end(), "-") != opt.inputs.end())
     throw CLI::ValidationError("--files-from", "'-' reads the list of inputs from standard input, so '-' can't also be an input");

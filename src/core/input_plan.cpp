@@ -10,10 +10,10 @@
 #include <cerrno>
 #include <cstring>
 #include <numeric>
-#include <thread>
 
 #include "core/byte_scan.hpp"
 #include "core/key_builder.hpp"
+#include "core/parallel_for.hpp"
 #include "core/record_splitter.hpp"
 #include "core/stream_decoder.hpp"
 #include "csvbloom/error.hpp"
@@ -21,8 +21,6 @@
 namespace csvbloom::detail {
 namespace {
 
-// Inputs planned on one thread below this many (threads cost more than they save).
-constexpr std::size_t kParallelPlanMinInputs = 64;
 // Planning is system calls on cached metadata: a few threads are enough.
 constexpr unsigned kMaxPlanThreads = 8;
 
@@ -290,25 +288,14 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options, bool defer_small
   // `many`: about half of a build's wall time on one thread).
   const std::size_t n = options.inputs.size();
   std::vector<PlannedInput> planned(n);
-  std::atomic<std::size_t> next{0};
-  auto plan_some = [&] {
-    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
-      if (options.inputs[i] == "-") continue;  // standard input: below
-      try {
-        planned[i] = plan_one(options.inputs[i], options, defer_small_files);
-      } catch (const std::exception& e) {  // bad_alloc and the like: report, don't terminate
-        planned[i].problem = options.inputs[i] + ": " + e.what();
-      }
+  parallel_for(n, std::clamp(options.readers + options.workers, 1u, kMaxPlanThreads), [&](std::size_t i) {
+    if (options.inputs[i] == "-") return;  // standard input: below
+    try {
+      planned[i] = plan_one(options.inputs[i], options, defer_small_files);
+    } catch (const std::exception& e) {  // bad_alloc and the like: report, don't terminate
+      planned[i].problem = options.inputs[i] + ": " + e.what();
     }
-  };
-  const unsigned threads =
-      n < kParallelPlanMinInputs ? 1u : std::clamp(options.readers + options.workers, 1u, kMaxPlanThreads);
-  {
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(plan_some);
-    plan_some();
-    for (auto& t : pool) t.join();
-  }
+  });
   std::vector<InputFile> files;
   std::vector<std::string> problems;
   bool missing_column = false;

@@ -561,6 +561,34 @@ TEST_CASE("pipeline: every unusable input is listed in one error, before any wor
   CHECK_THROWS_AS(run(o), Error);
 }
 
+TEST_CASE("expand_inputs: directories become their data files, sorted; other paths stay", "[pipeline]") {
+  TempDir d;
+  fs::create_directories(d.path("data/sub"));
+  fs::create_directory(d.path("empty"));
+  for (const char* name : {"data/b.csv", "data/a.tsv", "data/sub/c.csv.gz", "data/sub/d.tsv.zst", "data/notes.txt",
+                           "data/sub/e.csv.bak", "loose.csv", "empty/readme"})
+    d.file(name, "x\n");
+  // Enough paths to take the threaded stat (64 or more), in a known order.
+  std::vector<std::string> given = {d.path("loose.csv"), "-", d.path("data"), d.path("nope.csv"), d.path("empty")};
+  for (int i = 0; i < 70; ++i) given.push_back(d.path("loose.csv"));
+  for (unsigned threads : {1u, 4u}) {
+    INFO("threads " << threads);
+    std::vector<std::string> empty;
+    const std::vector<std::string> got = expand_inputs(given, &empty, threads);
+    REQUIRE(got.size() == 3 + 4 + 70);  // loose, -, nope; the four data files; the 70
+    CHECK(got[0] == d.path("loose.csv"));
+    CHECK(got[1] == "-");
+    CHECK(got[2] == d.path("data") + "/a.tsv");
+    CHECK(got[3] == d.path("data") + "/b.csv");
+    CHECK(got[4] == d.path("data") + "/sub/c.csv.gz");
+    CHECK(got[5] == d.path("data") + "/sub/d.tsv.zst");
+    CHECK(got[6] == d.path("nope.csv"));  // left for build_filter to report
+    CHECK(got[7] == d.path("loose.csv"));
+    REQUIRE(empty.size() == 1);
+    CHECK(empty[0] == d.path("empty"));
+  }
+}
+
 TEST_CASE("pipeline: small files planned by their readers still have every problem listed", "[pipeline]") {
   // Files of one chunk up to 64 KiB are only stat'ed before the build; their
   // headers are read with their bytes. A problem found then must still come
