@@ -183,10 +183,11 @@ void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) noexcept {
   const std::uint64_t bits = params_.bits;
   if (params_.layout == Layout::blocked512) {
     const std::uint64_t blocks = bits / kBlockBits;
-    auto fixed = [&]<std::uint32_t K>() {
+    auto fixed = [&]<std::uint32_t K>() {  // K == 0: k known only at run time
       for (std::size_t i = 0; i < n; ++i) {
         if (i + kPrefetchDistance < n) __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kPrefetchDistance]), 1);
-        detail::blocked_insert_fixed<K>(w, blocks, hashes[i]);
+        if constexpr (K == 0) detail::blocked_insert(w, blocks, k, hashes[i]);
+        else detail::blocked_insert_fixed<K>(w, blocks, hashes[i]);
       }
     };
     switch (k) {  // the k that --fpr from 10% to 0.01% choose (3-14), unrolled
@@ -202,11 +203,7 @@ void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) noexcept {
       case 12: fixed.template operator()<12>(); break;
       case 13: fixed.template operator()<13>(); break;
       case 14: fixed.template operator()<14>(); break;
-      default:
-        for (std::size_t i = 0; i < n; ++i) {
-          if (i + kPrefetchDistance < n) __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kPrefetchDistance]), 1);
-          detail::blocked_insert(w, blocks, k, hashes[i]);
-        }
+      default: fixed.template operator()<0>();
     }
   } else {
     for (std::size_t i = 0; i < n; ++i) {

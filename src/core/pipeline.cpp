@@ -186,9 +186,10 @@ class Pipeline {
   void cascade(std::size_t g, InputWindow& w);
   // Sends a parked chunk's batch on whatever its size, and gives up the batch.
   void release_parked(KeyBatch* batch);
+  // The two whole-file chunks (called for chunks not stopped): a stream, read
+  // in order and planned as it comes; and a small file whose header planning
+  // left to its reader, read whole, planned (plan_small_file) and parsed.
   void process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w);
-  // A small file whose header planning left to its reader: one chunk, read
-  // whole, planned (plan_small_file) and parsed.
   void process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& w);
   std::uint64_t parse_records(const InputFile& in, RecordSplitter& sp, InputWindow& w, std::uint64_t from,
                               std::uint64_t until, KeyBatch& batch, ChunkResult& res, LineCursor& lines);
@@ -558,10 +559,6 @@ void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
   const Chunk& ch = chunks_[g];
   InputFile& in = files_[ch.file];
   ChunkLedger& ledger = *ledgers_[ch.file];
-  if (stopped(g)) {
-    ledger.publish_commit(0, {0, true});
-    return;
-  }
   int fd = 0;
   if (in.path != "-") {
     fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -641,10 +638,6 @@ void Pipeline::process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& 
   const Chunk& ch = chunks_[g];
   InputFile& in = files_[ch.file];
   ChunkLedger& ledger = *ledgers_[ch.file];
-  if (stopped(g)) {
-    ledger.publish_commit(0, {0, true});
-    return;
-  }
   try {
     std::optional<OpenedInput> opened(std::in_place, in, w);
     w.reset(0);
@@ -730,9 +723,12 @@ void Pipeline::reader_main() {
     if (g >= chunks_.size()) break;
     const Chunk& ch = chunks_[g];
     try {
-      if (files_[ch.file].stream) {
+      const InputFile& in = files_[ch.file];
+      if ((in.stream || in.header_pending) && stopped(g)) {
+        ledgers_[ch.file]->publish_commit(0, {0, true});  // a whole-file chunk, not started
+      } else if (in.stream) {
         process_stream(g, batch, window);
-      } else if (files_[ch.file].header_pending) {
+      } else if (in.header_pending) {
         process_small_file(g, batch, window);
       } else if (std::optional<ParsedChunk> pc = parse_file_chunk(g, batch, window)) {
         if (!park(std::move(*pc), batch)) {
