@@ -260,14 +260,17 @@ std::function<int()> register_build(CLI::App& app) {
   cmd->add_option("--on-error", f->on_error, "Bad rows: fail (exit 2 naming file and line) or skip (count and go on)")
       ->check(CLI::IsMember({"fail", "skip"}))->capture_default_str();
   cmd->add_flag("--allow-ragged", f->allow_ragged, "Accept rows whose field count differs from the header's");
-  cmd->add_option("--max-record-bytes", f->max_record_bytes, "Longest record accepted, in bytes")
-      ->capture_default_str()->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  // Sizes take K, M, G suffixes (powers of 1024: 4M = 4194304), as split(1) and head(1) do.
+  cmd->add_option("--max-record-bytes", f->max_record_bytes, "Longest record accepted, in bytes (K, M, G: x1024)")
+      ->capture_default_str()->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   cmd->add_option("-j,--threads", f->threads, "Threads [default: all cores]")->check(CLI::Range(1u, 1024u));
   cmd->add_option("--readers", f->readers, "Parsing threads [default: -j]")->check(CLI::Range(1u, 1024u));
   cmd->add_option("--workers", f->workers, "Hashing threads; 0 hashes in the readers [default: -j/2, 0 for -j1]")
       ->check(CLI::Range(0, 1024));
-  cmd->add_option("--chunk-size", f->chunk_size, "Bytes of a file parsed as one unit")
-      ->capture_default_str()->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 32));
+  cmd->add_option("--chunk-size", f->chunk_size, "Bytes of a file parsed as one unit (K, M, G: x1024)")
+      ->capture_default_str()->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 32));
   cmd->add_option("--queue-batches", f->queue_batches, "Batches in flight per stage (memory bound)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 16));
   cmd->add_option("--stats-json", f->stats_json, "Write the build summary as JSON to FILE (- for stdout)");

@@ -46,11 +46,20 @@ EOF
 common=(--key email --capacity 10000 --fpr 0.01)
 expect_exit 0 "$CSVBLOOM" build -q -o ref.bloom "${common[@]}" -j1 part0.csv part1.csv part2.csv
 for opts in "-j 4" "-j 2" "--readers 3 --workers 0" "--readers 1 --workers 3" "-j 4 --chunk-size 16" \
-            "-j 3 --chunk-size 100 --queue-batches 1" "-j 2 --chunk-size 4096 --queue-batches 3"; do
+            "-j 3 --chunk-size 100 --queue-batches 1" "-j 2 --chunk-size 4096 --queue-batches 3" \
+            "-j 2 --chunk-size 1K" "-j 2 --chunk-size 1MiB --max-record-bytes 1m"; do
   # shellcheck disable=SC2086
   expect_exit 0 "$CSVBLOOM" build -q -o j.bloom "${common[@]}" $opts part0.csv part1.csv part2.csv
   same_file j.bloom ref.bloom "options $opts"
 done
+# Size suffixes are powers of 1024: a 2,040-byte record fits in 2K (2,048) but
+# not in 2,000 bytes; an unknown suffix is an error naming the option.
+python3 -c 'print("id,email\n1," + "x" * 2033 + "\n2,b@x")' >long.csv
+expect_exit 0 "$CSVBLOOM" build -q -o long.bloom --key email --capacity 10 --max-record-bytes 2K long.csv
+expect_exit 2 "$CSVBLOOM" build -q -o long.bloom --key email --capacity 10 --max-record-bytes 2000 long.csv
+expect_err_contains "long.csv:2: record longer than the limit of 2000 bytes"
+expect_exit 2 "$CSVBLOOM" build -q -o long.bloom --key email --capacity 10 --chunk-size 4X long.csv
+expect_err_contains "--chunk-size"
 # File order does not matter.
 for order in "part2.csv part0.csv part1.csv" "part1.csv part2.csv part0.csv"; do
   # shellcheck disable=SC2086
