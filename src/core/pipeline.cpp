@@ -85,7 +85,8 @@ struct ChunkResult {
   }
 };
 
-// A chunk parsed from its guessed first record start, waiting for the commit hand-off.
+// A chunk parsed from its guessed first record start, waiting for the
+// commit hand-off.
 struct ParsedChunk {
   std::size_t g{0};
   std::uint64_t guess{0}, end{0};
@@ -149,7 +150,6 @@ struct LineCursor {
 
 class Pipeline {
  public:
-
   Pipeline(const BuildOptions& o, BloomFilter& f, BuildProgress* p)
       : opt_(o), filter_(f), progress_(p), files_(plan_inputs(o, /*defer_small_files=*/true)),
         readers_(std::max(1u, o.readers)), workers_(o.workers),
@@ -172,9 +172,9 @@ class Pipeline {
   void worker_main();
   void reducer_main();
   // A file chunk in two steps: parse (read, guess the first record start,
-  // parse from there) and complete (the commit hand-off: check the guess, re-parse if it
-  // was wrong, release the keys, commit). parse_file_chunk returns nothing
-  // when the chunk was abandoned.
+  // parse from there) and complete (the commit hand-off: check the guess,
+  // re-parse if it was wrong, release the keys, commit). parse_file_chunk
+  // returns nothing when the chunk was abandoned.
   std::optional<ParsedChunk> parse_file_chunk(std::size_t g, KeyBatch*& batch, InputWindow& w);
   void complete_file_chunk(ParsedChunk& pc, InputWindow& w);
   // complete_file_chunk, with an exception recorded by fail().
@@ -205,8 +205,8 @@ class Pipeline {
   // line number of a chunk's start, which a chunk does not know while it
   // parses (chunks count lines from their own start). Needed only for bad
   // rows, so counted only then, by reading the file again; called in commit
-  // order within a file (after the commit hand-off), so a file's bytes are counted at
-  // most once, however many chunks report bad rows.
+  // order within a file (after the commit hand-off), so a file's bytes are
+  // counted at most once, however many chunks report bad rows.
   std::uint64_t newlines_before(std::uint32_t f, std::uint64_t offset);
   bool stopped(std::size_t g) const {
     return g > stop_after_.load(std::memory_order_acquire) ||
@@ -218,7 +218,8 @@ class Pipeline {
   BloomFilter& filter_;
   BuildProgress* progress_;
   std::vector<InputFile> files_;
-  const bool deferred_any_{std::any_of(files_.begin(), files_.end(), [](const InputFile& in) { return in.header_pending; })};
+  const bool deferred_any_{
+      std::any_of(files_.begin(), files_.end(), [](const InputFile& in) { return in.header_pending; })};
   unsigned readers_, workers_;
   // One reader and no workers (-j1): no threads at all; the reader hashes and
   // inserts its own batches, so -j1 really uses one core.
