@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <numeric>
@@ -146,10 +145,6 @@ struct PlannedInput {
   bool missing_column{false};
 };
 
-// What the first record says about an input: where data starts, its header,
-// key columns and field count. `head` holds the input's first bytes (at least
-// up to after_first for its line count, when it is not a stream). Returns the
-// missing-column problem, if any (without the path).
 std::string apply_first_record(InputFile& in, std::vector<std::string> first, std::uint64_t bom,
                                std::uint64_t after_first, const char* head, std::size_t head_size,
                                const BuildOptions& options) {

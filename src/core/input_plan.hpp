@@ -44,6 +44,15 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options, bool defer_small
 // the same as the reader's look-ahead, so one read takes such a file whole.
 inline constexpr std::uint64_t kSmallFileBytes = 64u << 10;
 
+// What the first record says about an input: where data starts, its header,
+// key columns and field count. `head` holds the input's first bytes (at least
+// up to after_first for its line count, when it is not a stream). Returns the
+// missing-column problem, if any (without the path). Shared by planning, the
+// small-file reader and the stream path.
+std::string apply_first_record(InputFile& in, std::vector<std::string> first, std::uint64_t bom,
+                               std::uint64_t after_first, const char* head, std::size_t head_size,
+                               const BuildOptions& options);
+
 // Plans a deferred small file from its bytes [bytes, bytes + n), the whole
 // file: BOM, header, key columns, field count, as planning does. Returns ""
 // (and clears header_pending) or the problem, with the path.

@@ -525,7 +525,7 @@ void Pipeline::complete_file_chunk(ParsedChunk& pc, InputWindow& w) {
         batch->rollback(pc.mark);
         pc.res.clear();
         OpenedInput opened(in, w);
-        w.reset(std::min(prev.end, ch.end));
+        w.reset(prev.end);
         RecordSplitter splitter(opt_.key.dialect.delimiter, opt_.key.dialect.quote, in.key_columns);
         LineCursor lines{ch.begin, 0, &in};
         end = prev.end < ch.end ? parse_records(in, splitter, w, prev.end, ch.end, *batch, pc.res, lines) : prev.end;
@@ -592,14 +592,9 @@ void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
     if (r.status == FirstRecord::unterminated_quote)
       throw Error(ErrorKind::bad_csv, "unterminated quote in the first record", name, 1);
     if (r.status == FirstRecord::none) break;  // an empty stream
-    if (d.has_header) {
-      in.header = fields;
-      p += r.next;
-    }
-    const auto field_count = static_cast<std::uint32_t>(fields.size());
-    std::string why = resolve_key_columns(opt_.key, in.header, field_count, in.key_columns);
+    std::string why = apply_first_record(in, std::move(fields), p, p + r.next, nullptr, 0, opt_);
     if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
-    if (!opt_.allow_ragged) in.expected_fields = field_count;
+    p = in.data_start;
     break;
   }
   if (in.key_columns.empty()) {  // an empty stream
