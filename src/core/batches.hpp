@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <vector>
 
 #include "csvbloom/hash.hpp"
 
@@ -19,10 +18,10 @@ class KeyBatch {
  public:
   void clear() noexcept {
     size_ = 0;
-    ends_.clear();
+    count_ = 0;
   }
-  std::size_t key_count() const noexcept { return ends_.size(); }
-  bool empty() const noexcept { return ends_.empty(); }
+  std::size_t key_count() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
   std::size_t bytes() const noexcept { return size_; }
 
   // Room for n more bytes at write_ptr().
@@ -31,14 +30,33 @@ class KeyBatch {
     return data_.get() + size_;
   }
   void commit_key(std::size_t n) {
+    if (count_ == ends_capacity_) grow_ends(count_ + 1);
     size_ += n;
-    ends_.push_back(size_);
+    ends_[count_++] = size_;
   }
+
+  // The structural parser's loop appends through raw pointers instead: with
+  // room made for `keys` more keys and `bytes` more bytes, it writes keys at
+  // raw_bytes() + bytes() and their end offsets at raw_ends() + key_count(),
+  // then publishes them with commit_raw(). (Each commit_key() reloads the
+  // batch's fields from memory, since the key bytes just stored may alias
+  // them; locals stay in registers.)
+  void reserve_raw(std::size_t keys, std::size_t bytes) {
+    if (size_ + bytes > capacity_) grow(size_ + bytes);
+    if (count_ + keys > ends_capacity_) grow_ends(count_ + keys);
+  }
+  char* raw_bytes() noexcept { return data_.get(); }
+  std::size_t* raw_ends() noexcept { return ends_.get(); }
+  void commit_raw(std::size_t key_count, std::size_t bytes) noexcept {
+    count_ = key_count;
+    size_ = bytes;
+  }
+
   // Drops keys added after a checkpoint (a chunk re-parsed after a bad guess).
-  std::size_t checkpoint() const noexcept { return ends_.size(); }
+  std::size_t checkpoint() const noexcept { return count_; }
   void rollback(std::size_t keys) noexcept {
-    ends_.resize(keys);
-    size_ = keys ? ends_.back() : 0;
+    count_ = keys;
+    size_ = keys ? ends_[keys - 1] : 0;
   }
 
   const char* key_data(std::size_t i) const noexcept { return data_.get() + (i ? ends_[i - 1] : 0); }
@@ -53,9 +71,18 @@ class KeyBatch {
     data_ = std::move(fresh);
     capacity_ = cap;
   }
+  void grow_ends(std::size_t need) {
+    std::size_t cap = ends_capacity_ ? ends_capacity_ : (4u << 10);
+    while (cap < need) cap *= 2;
+    std::unique_ptr<std::size_t[]> fresh(new std::size_t[cap]);  // no zero fill
+    if (count_) std::memcpy(fresh.get(), ends_.get(), count_ * sizeof(std::size_t));
+    ends_ = std::move(fresh);
+    ends_capacity_ = cap;
+  }
   std::unique_ptr<char[]> data_;
   std::size_t size_{0}, capacity_{0};
-  std::vector<std::size_t> ends_;
+  std::unique_ptr<std::size_t[]> ends_;  // end offset of each key in data_
+  std::size_t count_{0}, ends_capacity_{0};
 };
 
 // Storage is reused and never zero-filled (a vector's resize() would memset
