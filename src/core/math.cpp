@@ -19,12 +19,13 @@
 // size_filter inverts numerically: for every k in 1..kMaxHashes, the smallest
 // multiple of the granularity (512 bits blocked, 64 classic) whose FPR is
 // <= target, found by exponential then binary search (the FPR is decreasing in
-// bits for fixed k); the smallest of those wins, then the best k for that size.
+// bits for fixed k), trying k from the classic optimum outwards so that most k
+// cost one evaluation; the smallest of those wins, then the best k for that size.
 // Results (n = 1e6; tests/unit/test_math.cpp pins them): blocked 1% -> 9.90
 // bits/key, k = 6; 0.1% -> 15.49, k = 9; 1e-6 -> 38.5, k = 16. Classic 1% ->
 // 9.59 bits/key, k = 7 (textbook 9.585 with real k = 6.64); 0.1% -> 14.38, k = 10.
-// A sizing costs about 2 ms (blocked; ~2000 Poisson sums of a few hundred
-// terms) and 20 us (classic) on the dev VM's EPYC.
+// A sizing costs 1-2 ms (blocked; ~100 Poisson sums of a few hundred terms)
+// and 20 us (classic) on the dev VM's EPYC.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -101,8 +102,24 @@ std::uint64_t min_units(Layout layout, double n, double fpr, std::uint64_t unit,
   else if (bound_units > 1.0)
     start_units = static_cast<std::uint64_t>(bound_units);
 
+  // The k are tried from the classic optimum log2(1/p) outwards: the first
+  // search finds (nearly) the best size, and every later k whose rate at that
+  // size is already too high costs one evaluation instead of a bisection.
+  // The result is the minimum over all k, whatever the order (checked: the
+  // same sizes and k for 6 rates x 4 capacities x 2 layouts); a blocked
+  // sizing of 8.3 M keys at 1% went from 1.8 to 1.3 ms on the dev VM.
+  const double k_classic = std::round(std::log2(1.0 / fpr));
+  const auto k0 = static_cast<std::uint32_t>(std::clamp(k_classic, 1.0, static_cast<double>(kMaxHashes)));
+  std::uint32_t order[kMaxHashes];
+  std::uint32_t filled = 0;
+  order[filled++] = k0;
+  for (std::uint32_t d = 1; filled < kMaxHashes; ++d) {
+    if (k0 > d) order[filled++] = k0 - d;
+    if (k0 + d <= kMaxHashes) order[filled++] = k0 + d;
+  }
+
   std::uint64_t best = 0;
-  for (std::uint32_t k = 1; k <= kMaxHashes; ++k) {
+  for (const std::uint32_t k : order) {
     // Find lo < hi with rate(lo) > fpr (or lo == 0) and rate(hi) <= fpr, then
     // bisect. Sizes above the best so far are never interesting.
     std::uint64_t hi = best != 0 ? std::min(start_units, best) : start_units;
