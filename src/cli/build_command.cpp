@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <iostream>
 #include <thread>
 
@@ -192,15 +191,12 @@ int run_build(BuildFlags& f) {
   BuildStats stats = build_filter(opt, filter, &progress);
   line.finish();
 
-  // The fill statistics (a popcount of every block, ~1 ms per 10 MiB) are
-  // computed on another core while this one writes and syncs the file.
-  std::future<FillStats> fill_stats = std::async(std::launch::async, [&filter] { return filter.fill_stats(); });
   write_filter(out.fd(), filter, meta, f.output);
   out.commit();
   unprotect_temp_file();
   out.remove_stale_temps();
 
-  const FillStats fill = fill_stats.get();
+  const FillStats fill = filter.fill_stats();
   const double target = meta.target_fpr;
   if (!f.stats_json.empty()) write_stats_json(f.stats_json, f.output, stats, filter, meta, fill);
   if (!f.verbosity.quiet) print_build_summary(f.output, stats, filter, meta, fill, f.verbosity.verbose > 0);
