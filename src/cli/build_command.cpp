@@ -67,7 +67,7 @@ std::string positive_whole_number(const std::string& s) {
 
 // The arguments and --files-from lines, directories expanded (the library's
 // expand_inputs: every *.csv and *.tsv below, sorted, so runs are repeatable).
-std::vector<std::string> gather_inputs(const BuildFlags& f, unsigned threads) {
+std::vector<std::string> gather_inputs(const BuildFlags& f, unsigned threads, std::vector<InputStat>& stats) {
   std::vector<std::string> given = f.inputs;
   if (!f.files_from.empty()) {
     std::ifstream file;
@@ -84,7 +84,7 @@ std::vector<std::string> gather_inputs(const BuildFlags& f, unsigned threads) {
     }
   }
   std::vector<std::string> empty_directories;
-  std::vector<std::string> out = expand_inputs(given, &empty_directories, threads);
+  std::vector<std::string> out = expand_inputs(given, &empty_directories, threads, &stats);
   for (const auto& dir : empty_directories)
     spdlog::warn("{}: directory holds no *.csv or *.tsv files (plain, .gz or .zst)", dir);
   return out;
@@ -96,7 +96,8 @@ int run_build(BuildFlags& f) {
   if (f.inputs.empty() && f.files_from.empty())
     throw CLI::ValidationError("inputs", "give CSV files, directories, '-' for stdin, or --files-from");
   BuildOptions opt;
-  opt.inputs = gather_inputs(f, f.threads ? f.threads : std::max(1u, std::thread::hardware_concurrency()));
+  opt.inputs = gather_inputs(f, f.threads ? f.threads : std::max(1u, std::thread::hardware_concurrency()),
+                             opt.input_stats);
   if (opt.inputs.empty()) throw Error(ErrorKind::invalid_argument, "no input files (the directories and lists given are empty)");
   if (f.files_from == "-" && std::find(opt.inputs.begin(), opt.inputs.end(), "-") != opt.inputs.end())
     throw CLI::ValidationError("--files-from", "'-' reads the list of inputs from standard input, so '-' can't also be an input");

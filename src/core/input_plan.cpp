@@ -152,20 +152,22 @@ std::string apply_first_record(InputFile& in, std::vector<std::string> first, st
   in.data_start = bom;
   if (first.empty()) return {};
   const auto field_count = static_cast<std::uint32_t>(first.size());
+  std::vector<std::string> header;
   if (d.has_header) {
     in.data_start = after_first;
     if (!in.stream && after_first <= head_size) {
       // The header may hold quoted newlines: count them for line numbers.
       in.data_start_line = 1 + count_quotes_newlines(head, static_cast<std::size_t>(after_first), d.quote).newlines;
     }
-    in.header = std::move(first);
+    header = std::move(first);
   }
-  std::string why = resolve_key_columns(options.key, in.header, field_count, in.key_columns);
+  std::string why = resolve_key_columns(options.key, header, field_count, in.key_columns);
   if (why.empty() && !options.allow_ragged) in.expected_fields = field_count;
   return why;
 }
 
-PlannedInput plan_one(const std::string& path, const BuildOptions& options, bool defer_small) {
+PlannedInput plan_one(const std::string& path, const InputStat* known, const BuildOptions& options,
+                      bool defer_small) {
   const Dialect& d = options.key.dialect;
   PlannedInput out;
   auto fail = [&](std::string why) {
@@ -178,7 +180,12 @@ PlannedInput plan_one(const std::string& path, const BuildOptions& options, bool
   // writer waiting in open() start, and closing it again would kill that
   // writer with SIGPIPE (and the build would then wait forever).
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return fail(path + ": " + std::strerror(errno));
+  if (known && known->known && known->regular) {  // stat'ed moments ago (BuildOptions::input_stats)
+    st.st_mode = S_IFREG;
+    st.st_size = static_cast<off_t>(known->size);
+  } else if (::stat(path.c_str(), &st) != 0) {
+    return fail(path + ": " + std::strerror(errno));
+  }
   if (S_ISDIR(st.st_mode)) return fail(path + ": is a directory");
   if (!S_ISREG(st.st_mode)) {  // FIFO, character device, socket: read once, in order
     if (::access(path.c_str(), R_OK) != 0) return fail(path + ": " + std::strerror(errno));
@@ -262,15 +269,34 @@ PlannedInput plan_one(const std::string& path, const BuildOptions& options, bool
 }
 
 std::string plan_small_file(InputFile& in, const char* bytes, std::size_t n, const BuildOptions& options,
-                            bool& missing_column) {
+                            bool& missing_column, HeaderMemo* memo) {
   missing_column = false;
+  if (memo && !memo->bytes.empty() && n >= memo->bytes.size() &&
+      std::memcmp(bytes, memo->bytes.data(), memo->bytes.size()) == 0) {
+    in.data_start = memo->bytes.size();
+    in.data_start_line = memo->data_start_line;
+    in.key_columns = memo->key_columns;
+    in.expected_fields = memo->expected_fields;
+    in.header_pending = false;
+    return {};
+  }
   const std::uint64_t bom = starts_with_bom(bytes, n) ? 3 : 0;
   std::vector<std::string> first;
   const FirstRecord r = parse_first_record(bytes + bom, bytes + n, true, options.key.dialect, first);
   if (r.status == FirstRecord::unterminated_quote) return in.path + ":1: unterminated quote in the first record";
+  const bool found = r.status == FirstRecord::found;
   std::string why = apply_first_record(in, std::move(first), bom, bom + r.next, bytes, n, options);
   if (why.empty()) {
     in.header_pending = false;
+    // Only a header that ends in '\n': one that ends at the end of the file,
+    // or in a lone '\r', could be followed by more of itself in another file.
+    const std::size_t end = static_cast<std::size_t>(in.data_start);
+    if (memo && found && options.key.dialect.has_header && end > 0 && bytes[end - 1] == '\n') {
+      memo->bytes.assign(bytes, end);
+      memo->data_start_line = in.data_start_line;
+      memo->key_columns = in.key_columns;
+      memo->expected_fields = in.expected_fields;
+    }
     return why;
   }
   missing_column = true;
@@ -286,7 +312,8 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options, bool defer_small
   parallel_for(n, std::clamp(options.readers + options.workers, 1u, kMaxPlanThreads), [&](std::size_t i) {
     if (options.inputs[i] == "-") return;  // standard input: below
     try {
-      planned[i] = plan_one(options.inputs[i], options, defer_small_files);
+      const InputStat* known = options.input_stats.size() == n ? &options.input_stats[i] : nullptr;
+      planned[i] = plan_one(options.inputs[i], known, options, defer_small_files);
     } catch (const std::exception& e) {  // bad_alloc and the like: report, don't terminate
       planned[i].problem = options.inputs[i] + ": " + e.what();
     }

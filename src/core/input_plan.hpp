@@ -27,7 +27,6 @@ struct InputFile {
   std::uint64_t data_start_line{1};    // its 1-based line number
   std::vector<std::uint32_t> key_columns;  // 0-based; resolved at plan time for regular files
   std::uint32_t expected_fields{0};    // 0: any field count is accepted
-  std::vector<std::string> header;     // decoded header names (empty without a header)
   bool header_pending{false};          // a small file planned by its reader (plan_inputs)
 };
 
@@ -53,11 +52,24 @@ std::string apply_first_record(InputFile& in, std::vector<std::string> first, st
                                std::uint64_t after_first, const char* head, std::size_t head_size,
                                const BuildOptions& options);
 
+// A reader's memory of the last small file's header: the files of one glob
+// almost always share it, and decoding it into names and resolving the key
+// columns cost more than a memcmp (bench/gen `many`: parse_first_record was
+// 5.5% of a -j1 build, mostly its allocations).
+struct HeaderMemo {
+  std::string bytes;  // BOM, header and its line end ('\n'), as they were; empty: nothing yet
+  std::uint64_t data_start_line{1};
+  std::vector<std::uint32_t> key_columns;
+  std::uint32_t expected_fields{0};
+};
+
 // Plans a deferred small file from its bytes [bytes, bytes + n), the whole
 // file: BOM, header, key columns, field count, as planning does. Returns ""
-// (and clears header_pending) or the problem, with the path.
+// (and clears header_pending) or the problem, with the path. With a memo, a
+// file that starts with the same header bytes as the last one is planned
+// from the memo (the same result: those bytes alone decide it).
 std::string plan_small_file(InputFile& in, const char* bytes, std::size_t n, const BuildOptions& options,
-                            bool& missing_column);
+                            bool& missing_column, HeaderMemo* memo = nullptr);
 
 // Resolves the key columns against a header (or, without a header, against
 // the first record's field count). Returns an empty string on success, else a

@@ -190,7 +190,7 @@ class Pipeline {
   // in order and planned as it comes; and a small file whose header planning
   // left to its reader, read whole, planned (plan_small_file) and parsed.
   void process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w);
-  void process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& w);
+  void process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& w, HeaderMemo& memo);
   std::uint64_t parse_records(const InputFile& in, RecordSplitter& sp, InputWindow& w, std::uint64_t from,
                               std::uint64_t until, KeyBatch& batch, ChunkResult& res, LineCursor& lines);
   void add_bad(ChunkResult& res, LineCursor& lines, const InputWindow& w, std::uint64_t offset, std::string what);
@@ -630,7 +630,7 @@ void Pipeline::process_stream(std::size_t g, KeyBatch*& batch, InputWindow& w) {
   ledger.publish_commit(0, {p, false});
 }
 
-void Pipeline::process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& w) {
+void Pipeline::process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& w, HeaderMemo& memo) {
   const Chunk& ch = chunks_[g];
   InputFile& in = files_[ch.file];
   ChunkLedger& ledger = *ledgers_[ch.file];
@@ -648,7 +648,7 @@ void Pipeline::process_small_file(std::size_t g, KeyBatch*& batch, InputWindow& 
       return;
     }
     bool missing_column = false;
-    const std::string problem = plan_small_file(in, w.at(0), n, opt_, missing_column);
+    const std::string problem = plan_small_file(in, w.at(0), n, opt_, missing_column, &memo);
     if (!problem.empty()) throw Error(missing_column ? ErrorKind::missing_column : ErrorKind::io, problem);
     line_marks_[ch.file] = {in.data_start, 0};
     ChunkResult res;
@@ -712,6 +712,7 @@ bool Pipeline::park(ParsedChunk&& pc, KeyBatch*& batch) {
 
 void Pipeline::reader_main() {
   InputWindow window;
+  HeaderMemo header_memo;
   KeyBatch* batch = nullptr;
   for (;;) {
     if (!batch) batch = key_pool_.take();  // before a chunk: see the deadlock note in chunk_ledger.hpp
@@ -725,7 +726,7 @@ void Pipeline::reader_main() {
       } else if (in.stream) {
         process_stream(g, batch, window);
       } else if (in.header_pending) {
-        process_small_file(g, batch, window);
+        process_small_file(g, batch, window, header_memo);
       } else if (std::optional<ParsedChunk> pc = parse_file_chunk(g, batch, window)) {
         if (!park(std::move(*pc), batch)) {
           complete_guarded(*pc, window);

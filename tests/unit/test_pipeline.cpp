@@ -574,8 +574,14 @@ TEST_CASE("expand_inputs: directories become their data files, sorted; other pat
   for (unsigned threads : {1u, 4u}) {
     INFO("threads " << threads);
     std::vector<std::string> empty;
-    const std::vector<std::string> got = expand_inputs(given, &empty, threads);
+    std::vector<InputStat> stats;
+    const std::vector<std::string> got = expand_inputs(given, &empty, threads, &stats);
     REQUIRE(got.size() == 3 + 4 + 70);  // loose, -, nope; the four data files; the 70
+    // What the stats say, for build_filter to trust: only paths stat'ed as given.
+    REQUIRE(stats.size() == got.size());
+    CHECK((stats[0].known && stats[0].regular && stats[0].size == 2));
+    for (std::size_t i = 1; i <= 6; ++i) CHECK_FALSE(stats[i].known);  // -, the listed four, nope
+    CHECK((stats[7].known && stats[7].regular && stats[7].size == 2));
     CHECK(got[0] == d.path("loose.csv"));
     CHECK(got[1] == "-");
     CHECK(got[2] == d.path("data") + "/a.tsv");
@@ -587,6 +593,53 @@ TEST_CASE("expand_inputs: directories become their data files, sorted; other pat
     REQUIRE(empty.size() == 1);
     CHECK(empty[0] == d.path("empty"));
   }
+}
+
+TEST_CASE("pipeline: small files' headers, remembered from file to file, resolve as each file says",
+          "[pipeline]") {
+  // A reader plans a small file whose header bytes equal the last one's from
+  // memory (HeaderMemo). Only a header that ends in '\n' is remembered: a
+  // file of just "id,email" must not make "id,emailx,email\n..." resolve
+  // its key to the second column.
+  TempDir d;
+  const std::vector<std::string> files = {
+      d.file("a.csv", "id,email\n1,a@x\n"),
+      d.file("b.csv", "id,email\n2,b@x\n"),
+      d.file("swapped.csv", "email,id\nc@x,3\n"),             // the same names, another order
+      d.file("again.csv", "id,email\n4,d@x\n"),
+      d.file("cut.csv", "id,email"),                             // header at the end of the file
+      d.file("longer.csv", "id,emailx,email\n5,wrong@x,e@x\n"),  // starts with cut.csv's bytes
+      d.file("quoted.csv", "\"i\nd\",email\n6,f@x\n"),
+      d.file("quoted2.csv", "\"i\nd\",email\n7,g@x\n8\n"),      // line 4 is bad: the header has 2 lines
+  };
+  for (const Config& cfg : {Config{1, 0, 1u << 20, 0}, Config{2, 1, 1u << 20, 0}}) {
+    INFO(describe(cfg));
+    BuildOptions o = options(files, "email", cfg);
+    o.on_error = OnError::skip;
+    const Built got = run(o);
+    CHECK(got.words == filter_of({"a@x", "b@x", "c@x", "d@x", "e@x", "f@x", "g@x"}));
+    REQUIRE(got.stats.first_bad_rows.size() == 1);
+    CHECK(got.stats.first_bad_rows[0].file == files.back());
+    CHECK(got.stats.first_bad_rows[0].line == 4);
+  }
+}
+
+TEST_CASE("pipeline: input_stats from expand_inputs give the same filter; a stale one is caught", "[pipeline]") {
+  TempDir d;
+  const std::string s = make_csv(43, 200);
+  const std::string a = d.file("a.csv", s), b = d.file("b.csv", make_csv(44, 200));
+  const Config cfg{2, 1, 1u << 20, 0};
+  BuildOptions o = options({a, b}, "email", cfg);
+  const Built plain = run(o);
+  o.inputs = expand_inputs({a, b}, nullptr, 1, &o.input_stats);
+  REQUIRE(o.input_stats.size() == 2);
+  CHECK(run(o).words == plain.words);
+  // Stats of another length than the inputs are not used.
+  o.input_stats.pop_back();
+  CHECK(run(o).words == plain.words);
+  // A file that shrank after its stat: an error, never a silent short read.
+  o.input_stats = {InputStat{true, true, s.size() + 100}, InputStat{}};
+  CHECK_THROWS_AS(run(o), Error);
 }
 
 TEST_CASE("pipeline: small files planned by their readers still have every problem listed", "[pipeline]") {
