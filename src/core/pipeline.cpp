@@ -59,9 +59,11 @@ constexpr std::size_t kLookahead = 64u << 10;
 constexpr std::size_t kStreamBatchBytes = 1u << 20;
 // Keys of several small chunks (small files) share a batch up to this size:
 // one queue hand-off per file made `many` (10,000 x 10 KB) slower with -j2
-// than with -j1 (bench/RESULTS.md). A 1 MiB chunk of bench/gen rows holds
-// ~200 KiB of keys, so ordinary chunks still go on one by one.
-constexpr std::size_t kMinBatchBytes = 64u << 10;
+// than with -j1 (bench/RESULTS.md). Each hand-off can wake a sleeping worker
+// or reducer (a futex wake and a context switch): many -j2, hyperfine 30 runs,
+// 64 KiB 100.9-103.1 ms, 256 KiB 95.0-97.3, 1 MiB 102.8. A 4 MiB chunk of
+// bench/gen rows holds ~1 MiB of keys, so ordinary chunks still go on one by one.
+constexpr std::size_t kMinBatchBytes = 256u << 10;
 
 struct Chunk {
   std::uint32_t file;
