@@ -319,6 +319,7 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options, bool defer_small
     }
   });
   std::vector<InputFile> files;
+  files.reserve(n);
   std::vector<std::string> problems;
   bool missing_column = false;
   int stdin_count = 0;

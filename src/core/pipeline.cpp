@@ -256,6 +256,8 @@ class Pipeline {
 void Pipeline::plan_chunks() {
   const std::uint64_t step = std::max<std::uint64_t>(opt_.chunk_bytes, 16);  // tiny chunks: tests only
   ledgers_.resize(files_.size());
+  chunks_.reserve(files_.size());
+  line_marks_.reserve(files_.size());
   stats_.per_file.resize(files_.size());
   for (std::uint32_t f = 0; f < files_.size(); ++f) {
     const InputFile& in = files_[f];
