@@ -3,7 +3,7 @@
 // Makes, for every file, the same system calls that `csvbloom build` makes
 // for a small file (a stat to tell regular files from FIFOs and learn the
 // size, then open, one read of the whole file, close), on N threads taking
-// files 32 at a time, and nothing else: no parsing, hashing or inserting.
+// files 32 at a time (one at a time when they are few), and nothing else: no parsing, hashing or inserting.
 // With --no-stat: open, one read, close, the fewest any reader can make.
 // On a set of 10,000 files of 10 KB (bench/gen `many`) its time is what any
 // tool that must stat and read each file pays at the least; csvbloom's own
@@ -24,7 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { kGrain = 32, kBufBytes = 1 << 20 };
+enum { kBufBytes = 1 << 20 };
+static size_t g_grain = 32;  // files taken at a time (1 when they are few)
 
 static char** g_files;
 static size_t g_count;
@@ -35,14 +36,16 @@ static atomic_int g_failed;
 
 static void* reader(void* arg) {
   (void)arg;
-  char* buf = malloc(kBufBytes);
+  // Page-aligned: into a malloc'd buffer (16 bytes past a page) the kernel's copy
+  // ran at 2.2 GB/s instead of ~10 on this machine.
+  char* buf = aligned_alloc(4096, kBufBytes);
   if (!buf) {
     atomic_store(&g_failed, 1);
     return NULL;
   }
   unsigned long long bytes = 0;
-  for (size_t b; (b = atomic_fetch_add(&g_next, kGrain)) < g_count;) {
-    size_t e = b + kGrain < g_count ? b + kGrain : g_count;
+  for (size_t b; (b = atomic_fetch_add(&g_next, g_grain)) < g_count;) {
+    size_t e = b + g_grain < g_count ? b + g_grain : g_count;
     for (size_t i = b; i < e; ++i) {
       struct stat st;
       if (g_stat && stat(g_files[i], &st) != 0) goto fail;
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
   }
   g_files = argv + i;
   g_count = (size_t)(argc - i);
+  if (g_count < 64 * (size_t)threads) g_grain = 1;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   pthread_t* pool = calloc((size_t)threads, sizeof *pool);
