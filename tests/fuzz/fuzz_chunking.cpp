@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -56,6 +57,7 @@ struct Outcome {
   std::uint64_t error_line{0};
   std::vector<std::uint64_t> words;
   std::uint64_t rows{0}, bad_rows{0}, empty_keys{0}, keys_inserted{0}, bytes{0};
+  std::vector<std::uint64_t> bad_lines;  // of the reported bad rows, in input order
 
   std::string describe() const {
     if (!ok) return "error '" + error + "'";
@@ -75,6 +77,7 @@ Outcome build(const BuildOptions& opt) {
     o.empty_keys = s.empty_keys;
     o.keys_inserted = s.keys_inserted;
     o.bytes = s.bytes;
+    for (const auto& b : s.first_bad_rows) o.bad_lines.push_back(b.line);
     o.words.assign(f.words().begin(), f.words().end());
   } catch (const Error& e) {
     o.kind = e.kind();
@@ -259,6 +262,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (got.ok != first->ok || got.error != first->error || got.words != first->words || got.rows != first->rows ||
         got.bad_rows != first->bad_rows || got.bytes != first->bytes)
       fail(config + " differs from the single-reader build: " + got.describe() + " vs " + first->describe());
+  }
+  // The same file given twice to one reader: a file of at most 64 KiB is
+  // planned by its reader, and the second one's header comes from the
+  // reader's memory of the first (HeaderMemo) when their bytes match. It must
+  // give what planning the header afresh gives: the same words (the same
+  // keys), every count doubled, the same first error, and the second copy's
+  // bad rows on the same lines as the first's.
+  BuildOptions twice = opt;
+  twice.inputs = {g_path, g_path};
+  twice.chunk_bytes = 1u << 20;
+  twice.readers = 1;
+  twice.workers = 0;
+  twice.max_reported_errors = SIZE_MAX;
+  const Outcome got = build(twice);
+  if (got.ok != want.ok) fail("the file twice: " + got.describe() + ", once: " + first->describe());
+  if (!got.ok) {
+    if (got.kind != want.kind || (want.kind == ErrorKind::bad_csv && got.error_line != want.error_line))
+      fail("the file twice: error '" + got.error + "', once: '" + first->error + "'");
+  } else if (got.words != want.words || got.rows != 2 * want.rows || got.bad_rows != 2 * want.bad_rows ||
+             got.empty_keys != 2 * want.empty_keys || got.keys_inserted != 2 * want.keys_inserted) {
+    fail("the file twice: " + got.describe() + ", once: " + first->describe());
+  } else {
+    const std::size_t half = got.bad_lines.size() / 2;
+    if (got.bad_lines.size() != 2 * want.bad_rows ||
+        !std::equal(got.bad_lines.begin(), got.bad_lines.begin() + half, got.bad_lines.begin() + half))
+      fail("the file twice: the second copy's bad rows are not on the first's lines");
   }
   return 0;
 }
