@@ -7,9 +7,9 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <memory>
 
+#include "core/grow_array.hpp"
 #include "csvbloom/hash.hpp"
 
 namespace csvbloom::detail {
@@ -63,22 +63,8 @@ class KeyBatch {
   std::size_t key_size(std::size_t i) const noexcept { return ends_[i] - (i ? ends_[i - 1] : 0); }
 
  private:
-  void grow(std::size_t need) {
-    std::size_t cap = capacity_ ? capacity_ : (64u << 10);
-    while (cap < need) cap *= 2;
-    std::unique_ptr<char[]> fresh(new char[cap]);  // no zero fill
-    if (size_) std::memcpy(fresh.get(), data_.get(), size_);
-    data_ = std::move(fresh);
-    capacity_ = cap;
-  }
-  void grow_ends(std::size_t need) {
-    std::size_t cap = ends_capacity_ ? ends_capacity_ : (4u << 10);
-    while (cap < need) cap *= 2;
-    std::unique_ptr<std::size_t[]> fresh(new std::size_t[cap]);  // no zero fill
-    if (count_) std::memcpy(fresh.get(), ends_.get(), count_ * sizeof(std::size_t));
-    ends_ = std::move(fresh);
-    ends_capacity_ = cap;
-  }
+  void grow(std::size_t need) { grow_array(data_, capacity_, size_, need, 64u << 10); }
+  void grow_ends(std::size_t need) { grow_array(ends_, ends_capacity_, count_, need, 4u << 10); }
   std::unique_ptr<char[]> data_;
   std::size_t size_{0}, capacity_{0};
   std::unique_ptr<std::size_t[]> ends_;  // end offset of each key in data_

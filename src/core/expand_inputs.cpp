@@ -46,13 +46,15 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& paths,
   // 10,000 serial stat calls here before planning (bench/gen `many`, -j2,
   // hyperfine 20 runs: 123.6 -> 115.9 ms). What they find is handed on in
   // *stats, so that planning does not stat the same paths again.
-  std::vector<InputStat> found_stats(paths.size());
-  std::vector<char> is_dir(paths.size(), 0);
+  struct Found {
+    InputStat stat;
+    bool directory{false};
+  };
+  std::vector<Found> found(paths.size());
   detail::parallel_for(paths.size(), std::min(threads, 8u), [&](std::size_t i) {
     struct stat st {};
     if (paths[i] == "-" || ::stat(paths[i].c_str(), &st) != 0) return;
-    is_dir[i] = S_ISDIR(st.st_mode);
-    found_stats[i] = {true, S_ISREG(st.st_mode), static_cast<std::uint64_t>(st.st_size)};
+    found[i] = {{true, S_ISREG(st.st_mode), static_cast<std::uint64_t>(st.st_size)}, S_ISDIR(st.st_mode)};
   });
   std::vector<std::string> out;
   out.reserve(paths.size());
@@ -61,14 +63,14 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& paths,
     stats->reserve(paths.size());
   }
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (!is_dir[i]) {
+    if (!found[i].directory) {
       out.push_back(paths[i]);
-      if (stats) stats->push_back(found_stats[i]);
+      if (stats) stats->push_back(found[i].stat);
       continue;
     }
-    std::vector<std::string> found = data_files_below(paths[i]);
-    if (found.empty() && empty_directories) empty_directories->push_back(paths[i]);
-    out.insert(out.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+    std::vector<std::string> below = data_files_below(paths[i]);
+    if (below.empty() && empty_directories) empty_directories->push_back(paths[i]);
+    out.insert(out.end(), std::make_move_iterator(below.begin()), std::make_move_iterator(below.end()));
     if (stats) stats->resize(out.size());  // listed, not stat'ed: unknown
   }
   return out;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/grow_array.hpp"
 #include "csvbloom/error.hpp"
 
 namespace csvbloom::detail {
@@ -23,13 +24,7 @@ void InputWindow::attach(int fd, bool stream, std::uint64_t file_size, std::stri
 }
 
 void InputWindow::reserve(std::size_t need) {
-  if (need <= capacity_) return;
-  std::size_t cap = capacity_ ? capacity_ : (1u << 20);
-  while (cap < need) cap *= 2;
-  std::unique_ptr<char[]> fresh(new char[cap]);  // no zero fill
-  if (len_) std::memcpy(fresh.get(), data_.get(), len_);
-  data_ = std::move(fresh);
-  capacity_ = cap;
+  if (need > capacity_) grow_array(data_, capacity_, len_, need, 1u << 20);
 }
 
 bool InputWindow::extend(std::size_t min_more) {
