@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "core/byte_scan.hpp"
-#include "core/hash_inline.hpp"
-#include "core/key_builder.hpp"
-#include "core/record_splitter.hpp"
-#include "core/simd_kernels.hpp"
-#include "core/structural_parser.hpp"
+#include "core/csv/byte_scan.hpp"
+#include "core/filter/hash_inline.hpp"
+#include "core/csv/key_builder.hpp"
+#include "core/csv/record_splitter.hpp"
+#include "core/csv/simd_kernels.hpp"
+#include "core/csv/structural_parser.hpp"
 #include "csvbloom/filter.hpp"
 
 using namespace csvbloom;

@@ -101,7 +101,7 @@ expect_exit 0 "$CSVBLOOM" "${args[@]}" -o mixed_regular.bloom part.csv header.cs
 same_file mixed.bloom mixed_regular.bloom "a FIFO listed in --files-from"
 # A writer already blocked in open(O_WRONLY) (`cat file >fifo &` started
 # first) must survive: planning stats inputs and never opens a FIFO, so the
-# one open is the pipeline's reader (src/core/input_plan.cpp). An earlier
+# one open is the pipeline's reader (src/core/io/input_plan.cpp). An earlier
 # version opened and closed every input while planning, which released such a
 # writer into SIGPIPE and lost rows or hung the build. Five rounds, the writer
 # seen waiting in the kernel (wait_for_partner) before the build starts.

@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/byte_scan.hpp"
-#include "core/key_builder.hpp"
-#include "core/record_splitter.hpp"
+#include "core/csv/byte_scan.hpp"
+#include "core/csv/key_builder.hpp"
+#include "core/csv/record_splitter.hpp"
 #include "reference_csv.hpp"
 
 using namespace csvbloom;

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/filter_impl.hpp"
+#include "core/filter/filter_impl.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/filter.hpp"
 #include "csvbloom/math.hpp"

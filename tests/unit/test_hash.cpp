@@ -3,7 +3,7 @@
 //
 // This file includes <xxhash.h> normally (the library's out-of-line
 // functions) as the reference; the code under test compiles its own inlined
-// copy (src/core/hash_inline.hpp). Pinned constants freeze the mapping: if they
+// copy (src/core/filter/hash_inline.hpp). Pinned constants freeze the mapping: if they
 // change, every filter file ever written stops answering correctly.
 #include <xxhash.h>
 

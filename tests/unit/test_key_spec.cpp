@@ -1,5 +1,5 @@
 // tests/unit/test_key_spec.cpp: what the key bytes are (csvbloom/key_spec.hpp
-// and core/key_builder.hpp): normalisation, the composite encoding (a 4-byte
+// and core/csv/key_builder.hpp): normalisation, the composite encoding (a 4-byte
 // little-endian length before each field), and build_key (the build side)
 // agreeing with append_composite_key (the query side).
 #include <catch2/catch.hpp>
@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/key_builder.hpp"
-#include "core/record_splitter.hpp"
+#include "core/csv/key_builder.hpp"
+#include "core/csv/record_splitter.hpp"
 #include "csvbloom/key_spec.hpp"
 
 using namespace csvbloom;

@@ -799,7 +799,7 @@ TEST_CASE("regression: a record over max_record_bytes is a bad row whatever the 
   CHECK(std::adjacent_find(bad_counts.begin(), bad_counts.end(), std::not_equal_to<>()) == bad_counts.end());
 }
 
-// Regression (fixed; src/core/pipeline.cpp, parse_records, the `incomplete` branch):
+// Regression (fixed; src/core/pipeline/pipeline.cpp, parse_records, the `incomplete` branch):
 // a record dropped for exceeding max_record_bytes is added to bad_rows but not
 // to rows (every other bad row is both), so BuildStats::keys_inserted =
 // rows - bad_rows - empty_keys comes out one short of what the filter holds:
@@ -841,7 +841,7 @@ TEST_CASE("pipeline: progress counters reach their totals", "[pipeline]") {
   CHECK(got.stats.per_file[1].bytes == b.size());
 }
 
-// Regression (fixed; src/core/pipeline.cpp, plan_chunks/finish_chunk): a file with no
+// Regression (fixed; src/core/pipeline/pipeline.cpp, plan_chunks/finish_chunk): a file with no
 // data record after its header (header only, BOM only) gets no chunk, so its
 // bytes never reach BuildStats::bytes, FileStats::bytes or
 // BuildProgress::bytes_done, while plan_chunks adds them to bytes_total: the

@@ -1,4 +1,4 @@
-// tests/unit/test_record_splitter.cpp: the CSV layer (core/record_splitter.hpp)
+// tests/unit/test_record_splitter.cpp: the CSV layer (core/csv/record_splitter.hpp)
 // against Python's csv semantics.
 //
 // Two kinds of test:
@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/record_splitter.hpp"
-#include "core/structural_parser.hpp"
+#include "core/csv/record_splitter.hpp"
+#include "core/csv/structural_parser.hpp"
 #include "csv_reference.hpp"
 
 using namespace csvbloom::detail;

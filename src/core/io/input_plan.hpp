@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "core/stream_decoder.hpp"
+#include "core/io/stream_decoder.hpp"
 #include "csvbloom/build.hpp"
 
 namespace csvbloom::detail {

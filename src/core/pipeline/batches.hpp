@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "core/grow_array.hpp"
+#include "core/common/grow_array.hpp"
 #include "csvbloom/hash.hpp"
 
 namespace csvbloom::detail {

@@ -3,7 +3,7 @@
 
 #include <numeric>
 
-#include "core/key_builder.hpp"
+#include "core/csv/key_builder.hpp"
 
 namespace csvbloom {
 

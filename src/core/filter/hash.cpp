@@ -1,9 +1,9 @@
-// src/core/hash.cpp: the out-of-line hash_key() (public API).
+// src/core/filter/hash.cpp: the out-of-line hash_key() (public API).
 //
 // The definition lives in hash_inline.hpp so that hot loops can inline it; this
 // file only gives it a linkable name. See include/csvbloom/hash.hpp for why the
 // hash is XXH3-128.
-#include "core/hash_inline.hpp"
+#include "core/filter/hash_inline.hpp"
 
 namespace csvbloom {
 

@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstring>
 
-#include "core/batches.hpp"
-#include "core/record_splitter.hpp"
+#include "core/pipeline/batches.hpp"
+#include "core/csv/record_splitter.hpp"
 #include "csvbloom/key_spec.hpp"
 
 namespace csvbloom::detail {

@@ -1,6 +1,6 @@
 // simd_kernels.cpp: AVX2 versions of the byte-proportional loops (see
 // simd_kernels.hpp). Only the functions marked target(...) use AVX2.
-#include "core/simd_kernels.hpp"
+#include "core/csv/simd_kernels.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -32,16 +32,16 @@
 #include <optional>
 #include <thread>
 
-#include "core/batch_queue.hpp"
-#include "core/batches.hpp"
-#include "core/byte_scan.hpp"
-#include "core/chunk_ledger.hpp"
-#include "core/hash_inline.hpp"
-#include "core/input_plan.hpp"
-#include "core/input_window.hpp"
-#include "core/key_builder.hpp"
-#include "core/record_splitter.hpp"
-#include "core/structural_parser.hpp"
+#include "core/pipeline/batch_queue.hpp"
+#include "core/pipeline/batches.hpp"
+#include "core/csv/byte_scan.hpp"
+#include "core/pipeline/chunk_ledger.hpp"
+#include "core/filter/hash_inline.hpp"
+#include "core/io/input_plan.hpp"
+#include "core/io/input_window.hpp"
+#include "core/csv/key_builder.hpp"
+#include "core/csv/record_splitter.hpp"
+#include "core/csv/structural_parser.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 

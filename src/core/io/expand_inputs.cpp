@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/parallel_for.hpp"
+#include "core/common/parallel_for.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 

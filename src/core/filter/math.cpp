@@ -1,4 +1,4 @@
-// src/core/math.cpp: false-positive formulas and filter sizing.
+// src/core/filter/math.cpp: false-positive formulas and filter sizing.
 //
 // classic_fpr is the textbook (1 - e^{-kn/m})^k. blocked_fpr is the Putze-
 // Sanders-Singler sum over the Poisson number of keys per 512-bit block (see

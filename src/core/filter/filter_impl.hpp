@@ -1,4 +1,4 @@
-// src/core/filter_impl.hpp: the Bloom filter's bit arithmetic, as inline
+// src/core/filter/filter_impl.hpp: the Bloom filter's bit arithmetic, as inline
 // functions over caller-owned words (RocksDB's util/bloom_impl.h shape).
 //
 // BloomFilter (filter.cpp) is a thin owner around these; they are also what a

@@ -1,5 +1,5 @@
 // record_splitter.cpp: the cold half of the CSV layer (field decoding).
-#include "core/record_splitter.hpp"
+#include "core/csv/record_splitter.hpp"
 
 #include <libfccp/csv.h>
 

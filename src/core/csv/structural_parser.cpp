@@ -1,6 +1,6 @@
 // structural_parser.cpp: parse_clean_records() in an SSE2 and an AVX2 build
 // (see structural_parser.hpp; the body is structural_parser_body.inc).
-#include "core/structural_parser.hpp"
+#include "core/csv/structural_parser.hpp"
 
 #include <cstring>
 
@@ -8,7 +8,7 @@
 #include <immintrin.h>
 #endif
 
-#include "core/simd_kernels.hpp"
+#include "core/csv/simd_kernels.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define CSVBLOOM_SP_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))
@@ -21,7 +21,7 @@ namespace {
 
 #define CSVBLOOM_SP_NS baseline
 #define CSVBLOOM_SP_AVX2 0
-#include "core/structural_parser_body.inc"
+#include "core/csv/structural_parser_body.inc"
 #undef CSVBLOOM_SP_NS
 #undef CSVBLOOM_SP_AVX2
 
@@ -36,7 +36,7 @@ namespace {
 #endif
 #define CSVBLOOM_SP_NS avx2
 #define CSVBLOOM_SP_AVX2 1
-#include "core/structural_parser_body.inc"
+#include "core/csv/structural_parser_body.inc"
 #undef CSVBLOOM_SP_NS
 #undef CSVBLOOM_SP_AVX2
 #if defined(__clang__)

@@ -1,7 +1,7 @@
-// src/core/hash_inline.hpp: hash_key() as an inline function, for hot loops.
+// src/core/filter/hash_inline.hpp: hash_key() as an inline function, for hot loops.
 //
 // csvbloom::hash_key() (include/csvbloom/hash.hpp) is an out-of-line call into
-// src/core/hash.cpp. Hashing is per key on the hot path (the hash workers), and
+// src/core/filter/hash.cpp. Hashing is per key on the hot path (the hash workers), and
 // the keys are short (an e-mail, an id: 8-40 bytes), where XXH3 costs a few ns
 // and a call plus xxHash's length dispatch are a visible share of it. This
 // header compiles XXH3 into the including translation unit (XXH_INLINE_ALL:

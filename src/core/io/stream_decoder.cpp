@@ -1,5 +1,5 @@
 // stream_decoder.cpp: see stream_decoder.hpp.
-#include "core/stream_decoder.hpp"
+#include "core/io/stream_decoder.hpp"
 
 #include <unistd.h>
 #include <zlib.h>

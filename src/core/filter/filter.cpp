@@ -1,4 +1,4 @@
-// src/core/filter.cpp: BloomFilter, the owner of a bit array plus its parameters.
+// src/core/filter/filter.cpp: BloomFilter, the owner of a bit array plus its parameters.
 //
 // The bit arithmetic is in filter_impl.hpp; this file owns memory, validates
 // parameters, batches with prefetching, merges and computes fill statistics.
@@ -23,7 +23,7 @@
 #include <string>
 #include <utility>
 
-#include "core/filter_impl.hpp"
+#include "core/filter/filter_impl.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/math.hpp"
 

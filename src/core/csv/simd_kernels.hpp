@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/byte_scan.hpp"
+#include "core/csv/byte_scan.hpp"
 
 namespace csvbloom::detail {
 

@@ -1,4 +1,4 @@
-// src/core/format.cpp: the filter file (docs/FORMAT.md is the specification;
+// src/core/filter/format.cpp: the filter file (docs/FORMAT.md is the specification;
 // keep the two in step), crash-safe writing and validated loading.
 //
 // Layout, little-endian: a 64-byte fixed prefix, the key spec, zero padding to
@@ -14,7 +14,7 @@
 //
 // Writing streams the payload in 1 MiB pieces straight from the filter's words
 // (no copy of a multi-GiB array), updating an XXH3 streaming state on the way.
-#include "core/hash_inline.hpp"  // first: compiles xxHash (XXH3 streaming) inline
+#include "core/filter/hash_inline.hpp"  // first: compiles xxHash (XXH3 streaming) inline
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "core/filter_impl.hpp"
+#include "core/filter/filter_impl.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/math.hpp"

@@ -30,9 +30,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/batches.hpp"
-#include "core/key_builder.hpp"
-#include "core/record_splitter.hpp"
+#include "core/pipeline/batches.hpp"
+#include "core/csv/key_builder.hpp"
+#include "core/csv/record_splitter.hpp"
 
 namespace csvbloom::detail {
 

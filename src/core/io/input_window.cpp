@@ -1,12 +1,12 @@
 // input_window.cpp: see input_window.hpp.
-#include "core/input_window.hpp"
+#include "core/io/input_window.hpp"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "core/grow_array.hpp"
+#include "core/common/grow_array.hpp"
 #include "csvbloom/error.hpp"
 
 namespace csvbloom::detail {

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "core/stream_decoder.hpp"
+#include "core/io/stream_decoder.hpp"
 
 namespace csvbloom::detail {
 

@@ -31,8 +31,8 @@
 #include <cstring>
 #include <vector>
 
-#include "core/byte_scan.hpp"
-#include "core/simd_kernels.hpp"
+#include "core/csv/byte_scan.hpp"
+#include "core/csv/simd_kernels.hpp"
 
 namespace csvbloom::detail {
 

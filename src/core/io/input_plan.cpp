@@ -1,5 +1,5 @@
 // input_plan.cpp: open, stat and read the headers of all inputs up front.
-#include "core/input_plan.hpp"
+#include "core/io/input_plan.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,11 +10,11 @@
 #include <cstring>
 #include <numeric>
 
-#include "core/byte_scan.hpp"
-#include "core/key_builder.hpp"
-#include "core/parallel_for.hpp"
-#include "core/record_splitter.hpp"
-#include "core/stream_decoder.hpp"
+#include "core/csv/byte_scan.hpp"
+#include "core/csv/key_builder.hpp"
+#include "core/common/parallel_for.hpp"
+#include "core/csv/record_splitter.hpp"
+#include "core/io/stream_decoder.hpp"
 #include "csvbloom/error.hpp"
 
 namespace csvbloom::detail {
