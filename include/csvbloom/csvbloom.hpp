@@ -9,3 +9,4 @@
 #include "csvbloom/key_spec.hpp"
 #include "csvbloom/math.hpp"
 #include "csvbloom/query.hpp"
+#include "csvbloom/rows.hpp"

@@ -13,5 +13,8 @@ std::function<int()> register_build(CLI::App& app);
 std::function<int()> register_query(CLI::App& app);
 std::function<int()> register_info(CLI::App& app);
 std::function<int()> register_merge(CLI::App& app);
+std::function<int()> register_select(CLI::App& app);
+std::function<int()> register_dedupe(CLI::App& app);
+std::function<int()> register_add(CLI::App& app);
 
 }  // namespace csvbloom::cli

@@ -23,13 +23,17 @@ int main(int argc, char** argv) {
       "  csvbloom build -o emails.bloom --key email --fpr 0.001 data/*.csv\n"
       "  csvbloom query emails.bloom alice@example.com        # exit 0: may be present, 1: absent\n"
       "  csvbloom info emails.bloom\n"
-      "  csvbloom merge -o all.bloom part-*.bloom\n",
+      "  csvbloom merge -o all.bloom part-*.bloom\n"
+      "  csvbloom select --absent emails.bloom new/*.csv     # the rows never seen\n"
+      "  csvbloom dedupe --key email exports/*.csv.gz        # the first row of every key\n"
+      "  csvbloom add emails.bloom new/*.csv                 # insert more files\n",
       "csvbloom"};
   app.set_version_flag("--version", std::string("csvbloom ") + CSVBLOOM_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
   std::map<CLI::App*, std::function<int()>> runners;
-  for (auto reg : {register_build, register_query, register_info, register_merge}) {
+  for (auto reg : {register_build, register_query, register_info, register_merge, register_select, register_dedupe,
+                   register_add}) {
     auto run = reg(app);
     runners[app.get_subcommands({}).back()] = run;
   }

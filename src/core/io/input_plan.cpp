@@ -159,6 +159,9 @@ std::string apply_first_record(InputFile& in, std::vector<std::string> first, st
       // The header may hold quoted newlines: count them for line numbers.
       in.data_start_line = 1 + count_quotes_newlines(head, static_cast<std::size_t>(after_first), d.quote).newlines;
     }
+    if (head && after_first <= head_size)
+      in.header = std::make_shared<const FileHeader>(
+          FileHeader{std::string(head + bom, static_cast<std::size_t>(after_first - bom)), first});
     header = std::move(first);
   }
   std::string why = resolve_key_columns(options.key, header, field_count, in.key_columns);
@@ -277,6 +280,7 @@ std::string plan_small_file(InputFile& in, const char* bytes, std::size_t n, con
     in.data_start_line = memo->data_start_line;
     in.key_columns = memo->key_columns;
     in.expected_fields = memo->expected_fields;
+    in.header = memo->header;
     in.header_pending = false;
     return {};
   }
@@ -296,6 +300,7 @@ std::string plan_small_file(InputFile& in, const char* bytes, std::size_t n, con
       memo->data_start_line = in.data_start_line;
       memo->key_columns = in.key_columns;
       memo->expected_fields = in.expected_fields;
+      memo->header = in.header;
     }
     return why;
   }

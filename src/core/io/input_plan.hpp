@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@
 #include "csvbloom/build.hpp"
 
 namespace csvbloom::detail {
+
+// A file's header as read: its bytes (without BOM, with its line end) and
+// its decoded names. Shared: the files of one glob usually share one.
+struct FileHeader {
+  std::string bytes;
+  std::vector<std::string> names;
+};
 
 struct InputFile {
   std::string path;                    // as given; "-" is standard input
@@ -28,6 +36,7 @@ struct InputFile {
   std::vector<std::uint32_t> key_columns;  // 0-based; resolved at plan time for regular files
   std::uint32_t expected_fields{0};    // 0: any field count is accepted
   bool header_pending{false};          // a small file planned by its reader (plan_inputs)
+  std::shared_ptr<const FileHeader> header;  // with a header row, once planned
 };
 
 // Throws one Error listing every problem found. With defer_small_files, a
@@ -45,7 +54,7 @@ inline constexpr std::uint64_t kSmallFileBytes = 64u << 10;
 
 // What the first record says about an input: where data starts, its header,
 // key columns and field count. `head` holds the input's first bytes (at least
-// up to after_first for its line count, when it is not a stream). Returns the
+// up to after_first for its line count and header bytes). Returns the
 // missing-column problem, if any (without the path). Shared by planning, the
 // small-file reader and the stream path.
 std::string apply_first_record(InputFile& in, std::vector<std::string> first, std::uint64_t bom,
@@ -61,6 +70,7 @@ struct HeaderMemo {
   std::uint64_t data_start_line{1};
   std::vector<std::uint32_t> key_columns;
   std::uint32_t expected_fields{0};
+  std::shared_ptr<const FileHeader> header;
 };
 
 // Plans a deferred small file from its bytes [bytes, bytes + n), the whole

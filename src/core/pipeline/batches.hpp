@@ -1,12 +1,15 @@
 // batches.hpp: the units that move between pipeline stages.
 //
 // KeyBatch: the keys of one chunk, back to back in one arena, with end
-// offsets. Its memory is kept across reuse (clear() keeps capacity), so after
-// the first few chunks no stage allocates.
-// HashBatch: the 128-bit hashes of one KeyBatch, for the reducer.
+// offsets; with keep_rows(true), also every record's own bytes (for commands
+// that print rows), one key per row, empty keys included as zero-length keys.
+// It is the record sink the parsers feed. Its memory is kept across reuse
+// (clear() keeps capacity), so after the first few chunks no stage allocates.
+// HashBatch: the 128-bit hashes of one KeyBatch.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "core/common/grow_array.hpp"
@@ -19,7 +22,12 @@ class KeyBatch {
   void clear() noexcept {
     size_ = 0;
     count_ = 0;
+    row_size_ = 0;
   }
+  // Rows mode: every record appends its bytes (append_row) and exactly one key,
+  // a zero-length one when its key is empty, so that key i belongs to row i.
+  void keep_rows(bool on) noexcept { keep_rows_ = on; }
+  bool keeps_rows() const noexcept { return keep_rows_; }
   std::size_t key_count() const noexcept { return count_; }
   bool empty() const noexcept { return count_ == 0; }
   std::size_t bytes() const noexcept { return size_; }
@@ -52,11 +60,23 @@ class KeyBatch {
     size_ = bytes;
   }
 
-  // Drops keys added after a checkpoint (a chunk re-parsed after a bad guess).
+  // Rows mode: the record's bytes, after commit_key() of its key.
+  void append_row(const char* p, std::size_t n) {
+    if (row_size_ + n > row_capacity_) grow_array(rows_, row_capacity_, row_size_, row_size_ + n, 256u << 10);
+    std::memcpy(rows_.get() + row_size_, p, n);
+    row_size_ += n;
+    if (count_ > row_ends_capacity_) grow_array(row_ends_, row_ends_capacity_, count_ - 1, count_, 4u << 10);
+    row_ends_[count_ - 1] = row_size_;
+  }
+  const char* row_data(std::size_t i) const noexcept { return rows_.get() + (i ? row_ends_[i - 1] : 0); }
+  std::size_t row_size(std::size_t i) const noexcept { return row_ends_[i] - (i ? row_ends_[i - 1] : 0); }
+
+  // Drops keys (and rows) added after a checkpoint (a chunk re-parsed after a bad guess).
   std::size_t checkpoint() const noexcept { return count_; }
   void rollback(std::size_t keys) noexcept {
     count_ = keys;
     size_ = keys ? ends_[keys - 1] : 0;
+    if (keep_rows_) row_size_ = keys ? row_ends_[keys - 1] : 0;
   }
 
   const char* key_data(std::size_t i) const noexcept { return data_.get() + (i ? ends_[i - 1] : 0); }
@@ -69,6 +89,11 @@ class KeyBatch {
   std::size_t size_{0}, capacity_{0};
   std::unique_ptr<std::size_t[]> ends_;  // end offset of each key in data_
   std::size_t count_{0}, ends_capacity_{0};
+  bool keep_rows_{false};
+  std::unique_ptr<char[]> rows_;  // rows mode: each record's bytes, back to back
+  std::size_t row_size_{0}, row_capacity_{0};
+  std::unique_ptr<std::size_t[]> row_ends_;  // end offset of each row in rows_
+  std::size_t row_ends_capacity_{0};
 };
 
 // Storage is reused and never zero-filled (a vector's resize() would memset

@@ -1,0 +1,85 @@
+// add_command.cpp: `csvbloom add FILTER [INPUTS...]`: insert more files'
+// keys into a standing filter, with its own parameters and key.
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+#include "cli/cli_common.hpp"
+#include "cli/commands.hpp"
+#include "cli/input_flags.hpp"
+#include "cli/progress.hpp"
+#include "cli/stats_json.hpp"
+#include "csvbloom/error.hpp"
+#include "csvbloom/format.hpp"
+
+namespace csvbloom::cli {
+namespace {
+
+struct AddFlags {
+  std::string filter;
+  std::string output;
+  std::string stats_json;
+  bool no_progress{false};
+  InputFlags in;
+  Verbosity verbosity;
+};
+
+int run_add(AddFlags& f) {
+  setup_logging(f.verbosity);
+  const std::string target = f.output.empty() ? f.filter : f.output;
+  check_output_path(target, "--output");
+  LoadedFilter lf = load_filter(f.filter);
+  BuildOptions opt = input_options(f.in);
+  apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
+  // A writable copy: the file itself is replaced only once the new one is complete.
+  BloomFilter filter(lf.filter.params());
+  filter.merge_from(lf.filter);
+  AtomicFileWriter out(target);
+  protect_temp_file(out.temp_path());
+  static std::atomic<bool> cancel{false};
+  opt.cancel = &cancel;
+  BuildProgress progress;
+  ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);
+  const BuildStats stats = build_filter(opt, filter, &progress);
+  line.finish();
+  write_filter(out.fd(), filter, lf.metadata, target);
+  out.commit();
+  unprotect_temp_file();
+  out.remove_stale_temps();
+
+  const FillStats fill = filter.fill_stats();
+  if (!f.stats_json.empty()) write_stats_json(f.stats_json, target, stats, filter, lf.metadata, fill);
+  if (!f.verbosity.quiet) print_build_summary(target, stats, filter, lf.metadata, fill, f.verbosity.verbose > 0);
+  const double goal = lf.metadata.target_fpr;
+  if (goal > 0 && fill.estimated_fpr > goal * 1.1)
+    spdlog::warn("the estimated FPR {:.4g} exceeds the filter's target {:.4g}: it holds ~{} distinct keys, more "
+                 "than its capacity {}; rebuild it larger: csvbloom build --capacity N ... over all its inputs",
+                 fill.estimated_fpr, goal, with_commas(static_cast<std::uint64_t>(fill.estimated_distinct)),
+                 with_commas(lf.metadata.capacity));
+  for (const auto& b : stats.first_bad_rows) spdlog::warn("skipped bad row: {}:{}: {}", b.file, b.line, b.what);
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> register_add(CLI::App& app) {
+  auto f = std::make_shared<AddFlags>();
+  CLI::App* cmd = app.add_subcommand("add", "Insert more CSV files' keys into an existing filter");
+  cmd->footer(
+      "Uses the filter's own parameters and key (columns, --trim/--lowercase, dialect; --key renames\n"
+      "the columns for inputs that call them differently) and replaces FILTER atomically, or writes\n"
+      "-o OUT and leaves FILTER alone. The result is byte-identical to one `build` over the old and\n"
+      "the new inputs with the same parameters. Warns when the filter is filling up past its target.\n\n"
+      "Examples:\n"
+      "  csvbloom add seen.bloom exports/2026-12-04/*.csv\n"
+      "  csvbloom add -o tomorrow.bloom seen.bloom today.csv.gz");
+  cmd->add_option("filter", f->filter, "Filter file to add to")->required();
+  add_input_flags(*cmd, f->in, KeyFlags::rename);
+  cmd->add_option("-o,--output", f->output, "Write the new filter here instead of replacing FILTER");
+  cmd->add_option("--stats-json", f->stats_json, "Write the summary as JSON to FILE (- for stdout)");
+  cmd->add_flag("--no-progress", f->no_progress, "No progress line, even on a terminal");
+  add_verbosity_flags(*cmd, f->verbosity);
+  return [f] { return run_add(*f); };
+}
+
+}  // namespace csvbloom::cli

@@ -1,0 +1,81 @@
+// select_command.cpp: `csvbloom select FILTER [INPUTS...]`: the rows whose key
+// may be in a filter (or, with --absent, certainly is not), in input order.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "cli/cli_common.hpp"
+#include "cli/commands.hpp"
+#include "cli/input_flags.hpp"
+#include "cli/progress.hpp"
+#include "cli/row_output.hpp"
+#include "csvbloom/error.hpp"
+#include "csvbloom/format.hpp"
+#include "csvbloom/rows.hpp"
+
+namespace csvbloom::cli {
+namespace {
+
+struct SelectFlags {
+  std::string filter;
+  std::string output;
+  bool absent{false};
+  bool count{false};
+  bool no_verify{false};
+  bool no_progress{false};
+  InputFlags in;
+  Verbosity verbosity;
+};
+
+int run_select(SelectFlags& f) {
+  setup_logging(f.verbosity);
+  const LoadedFilter lf = load_filter(f.filter, !f.no_verify);
+  BuildOptions opt = input_options(f.in);
+  apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
+  std::unique_ptr<RowOutput> out;
+  if (!f.count) out = std::make_unique<RowOutput>(f.output);
+  BuildProgress progress;
+  ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);
+  const RowStats s = select_rows(opt, lf.filter, static_cast<std::uint32_t>(lf.metadata.key.column_count()),
+                                 f.absent ? SelectMode::absent : SelectMode::present, out.get(), &progress);
+  line.finish();
+  if (out) out->commit();
+  if (f.count) std::printf("%llu\n", static_cast<unsigned long long>(s.rows_written));
+  spdlog::debug("{} of {} rows {} ({} files, {})", with_commas(s.rows_written),
+               with_commas(s.rows_written + s.rows_dropped), f.absent ? "absent from the filter" : "may be in the filter",
+               with_commas(s.input.files), human_bytes(static_cast<double>(s.input.bytes)));
+  for (const auto& b : s.input.first_bad_rows) spdlog::warn("skipped bad row: {}:{}: {}", b.file, b.line, b.what);
+  return s.rows_written ? kExitOk : kExitNoneFound;
+}
+
+}  // namespace
+
+std::function<int()> register_select(CLI::App& app) {
+  auto f = std::make_shared<SelectFlags>();
+  CLI::App* cmd = app.add_subcommand("select", "Print the CSV rows whose key may be in a filter (--absent: is not)");
+  cmd->footer(
+      "Reads inputs as `build` does (files, directories, -, --files-from; gzip and zstd) with the\n"
+      "filter's own key: its columns, --trim/--lowercase and dialect. Prints the header of the first\n"
+      "input once, then every record chosen, as the input's own bytes (quotes, embedded newlines and\n"
+      "line ends untouched), in input order whatever -j. Every input must have the same header.\n"
+      "A record with an empty key is never in a filter (build skips empty keys).\n\n"
+      "  (default)  records whose key MAY be in the filter: every member's record, plus false\n"
+      "             positives at about the filter's FPR\n"
+      "  --absent   records whose key is CERTAINLY NOT in the filter: the anti-join\n\n"
+      "Exit status: 0 some record printed (or counted), 1 none, 2 error.\n\n"
+      "Examples:\n"
+      "  csvbloom select --absent seen.bloom today/*.csv > new-rows.csv\n"
+      "  csvbloom select --count customers.bloom orders.csv.gz\n"
+      "  csvbloom select --key mail seen.bloom other-export.csv | head");
+  cmd->add_option("filter", f->filter, "Filter file (from build)")->required();
+  add_input_flags(*cmd, f->in, KeyFlags::rename);
+  cmd->add_flag("--absent", f->absent, "Print the records whose key is certainly NOT in the filter");
+  cmd->add_flag("-c,--count", f->count, "Print only the number of such records");
+  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically) instead of standard output");
+  cmd->add_flag("--no-verify", f->no_verify, "Skip the filter's checksum (huge filters, trusted storage)");
+  cmd->add_flag("--no-progress", f->no_progress, "No progress line, even on a terminal");
+  add_verbosity_flags(*cmd, f->verbosity);
+  return [f] { return run_select(*f); };
+}
+
+}  // namespace csvbloom::cli

@@ -1,0 +1,66 @@
+// row_output.hpp: what select and dedupe share at the serial end: the header
+// of the first input, once, and the check that every later input's header
+// names the same columns; writing a record's bytes so that records stay
+// records (a last record without a line end gets '\n').
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/pipeline/batch_consumer.hpp"
+#include "csvbloom/error.hpp"
+#include "csvbloom/rows.hpp"
+
+namespace csvbloom::detail {
+
+inline bool ends_line(std::string_view s) noexcept { return !s.empty() && (s.back() == '\n' || s.back() == '\r'); }
+
+// Appends row i of `keys` to `out`, ending it with '\n' when it has no line end.
+inline void append_row_to(std::string& out, const KeyBatch& keys, std::size_t i) {
+  const std::string_view row(keys.row_data(i), keys.row_size(i));
+  out.append(row);
+  if (!ends_line(row)) out.push_back('\n');
+}
+
+class HeaderGate {
+ public:
+  HeaderGate(RowSink* sink, bool has_header) : sink_(sink), has_header_(has_header) {}
+  // Called on every batch, in input order: a new input's header is written
+  // (the first) or checked against the first (the others).
+  void on_batch(const Batch& b) {
+    if (!has_header_ || b.file == last_ || !b.file) return;
+    last_ = b.file;
+    const FileHeader* h = b.file->header.get();
+    if (!h) return;  // an empty input
+    if (!first_) {
+      first_ = h;
+      if (sink_) {
+        std::string bytes = h->bytes;
+        if (!ends_line(bytes)) bytes.push_back('\n');
+        sink_->write(bytes);
+      }
+      return;
+    }
+    if (h != first_ && h->names != first_->names)
+      throw Error(ErrorKind::bad_csv,
+                  "the header differs from the first input's (" + describe(h->names) + " vs " +
+                      describe(first_->names) + "): rows under different headers would not line up",
+                  b.file->path, 1);
+  }
+
+ private:
+  static std::string describe(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) {
+      if (!s.empty()) s += ',';
+      s += n;
+    }
+    return s;
+  }
+  RowSink* sink_;
+  bool has_header_;
+  const InputFile* last_{nullptr};
+  const FileHeader* first_{nullptr};
+};
+
+}  // namespace csvbloom::detail

@@ -1,0 +1,717 @@
+// chunk_driver.cpp: run_pipeline, the driver (chunk_driver.hpp).
+//
+// Ordering (ordered consumers). The serial thread handles chunk h (the
+// "head") and holds later chunks' batches in a reorder buffer; every batch
+// comes from one pool of P. Two waits keep the head from ever waiting for a
+// batch held by a later chunk:
+//  - a reader that claimed chunk g waits until g < head + L before parsing
+//    it (L = P - readers - 1), so later chunks hold at most L - 1 batches
+//    (one each: a file chunk has one, a stream's later parts wait, below);
+//  - a stream takes a second batch only once it is the head.
+// With at most readers - 1 batches in other readers' hands, one is always
+// free or on its way back for the head; and a reader takes its batch before
+// it claims a chunk, so the head's first batch is never waited for.
+#include "core/pipeline/chunk_driver.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/csv/byte_scan.hpp"
+#include "core/csv/record_splitter.hpp"
+#include "core/io/input_plan.hpp"
+#include "core/io/input_window.hpp"
+#include "core/pipeline/batch_queue.hpp"
+#include "core/pipeline/chunk_ledger.hpp"
+#include "core/pipeline/record_reader.hpp"
+#include "csvbloom/error.hpp"
+
+namespace csvbloom::detail {
+namespace {
+
+// A stream's batch is released once it holds this many key bytes.
+constexpr std::size_t kStreamBatchBytes = 1u << 20;
+// Unordered, the keys of several small chunks (small files) share a batch up
+// to this size: each hand-off can wake a sleeping worker or reducer (a futex
+// wake and a context switch). bench/gen many -j2, hyperfine 30 runs: 64 KiB
+// 100.9-103.1 ms, 256 KiB 95.0-97.3, 1 MiB 102.8.
+constexpr std::size_t kMinBatchBytes = 256u << 10;
+
+struct Chunk {
+  std::uint32_t file;
+  std::uint32_t index;  // within the file
+  std::uint64_t begin, end;
+};
+
+// A chunk parsed from its guessed first record start, waiting for the
+// commit hand-off.
+struct ParsedChunk {
+  std::size_t g{0};
+  std::uint64_t guess{0}, end{0};
+  std::size_t mark{0};  // batch checkpoint before the chunk's keys
+  ChunkResult res;
+  Batch* batch{nullptr};
+};
+
+class ChunkDriver {
+ public:
+  ChunkDriver(const BuildOptions& o, BatchConsumer& c, BuildProgress* p)
+      : opt_(o), consumer_(c), progress_(p), files_(plan_inputs(o, /*defer_small_files=*/true)),
+        readers_(std::max(1u, o.readers)), workers_(o.workers), ordered_(c.ordered()), rows_(c.wants_rows()),
+        pool_(pool_size()), work_queue_(readers_, std::max(1u, workers_)),
+        serial_queue_(workers_ ? workers_ : readers_, 1) {
+    lookahead_ = pool_size() - readers_ - 1;
+    plan_chunks();
+    handoffs_ = std::make_unique<Handoff[]>(chunks_.size());
+  }
+
+  BuildStats run();
+
+ private:
+  std::size_t pool_size() const {
+    // Ordered, the reorder buffer holds batches too: twice the unordered pool.
+    const std::size_t base = 2 * (readers_ + workers_) * (ordered_ ? 2 : 1);
+    const std::size_t n = opt_.queue_batches ? opt_.queue_batches : base;
+    return std::max<std::size_t>(n, readers_ + (ordered_ ? 3 : 1));  // each reader holds one while parsing
+  }
+  void plan_chunks();
+  void reader_main();
+  void worker_main();
+  void serial_main();
+  Batch* take_batch() {
+    Batch* b = pool_.take();
+    b->keys.keep_rows(rows_);
+    return b;
+  }
+  // A file chunk in two steps: parse (read, guess the first record start,
+  // parse from there) and complete (the commit hand-off: check the guess,
+  // re-parse if it was wrong, release the records, commit). parse_file_chunk
+  // returns nothing when the chunk was abandoned.
+  std::optional<ParsedChunk> parse_file_chunk(std::size_t g, Batch*& batch, InputWindow& w);
+  void complete_file_chunk(ParsedChunk& pc, InputWindow& w);
+  void complete_guarded(ParsedChunk& pc, InputWindow& w);
+  // Parks a parsed chunk whose predecessor has not committed (false: not
+  // parked, pc is intact and the caller completes it).
+  bool park(ParsedChunk&& pc, Batch*& batch);
+  // After commit g is published: completes the parked chunks it unblocks.
+  void cascade(std::size_t g, InputWindow& w);
+  void release_parked(Batch* batch);
+  // The two whole-file chunks: a stream, read in order and planned as it
+  // comes; and a small file whose header planning left to its reader.
+  void process_stream(std::size_t g, Batch*& batch, InputWindow& w);
+  void process_small_file(std::size_t g, Batch*& batch, InputWindow& w, HeaderMemo& memo);
+  // Hands a chunk's records on. Unordered: once the batch holds
+  // kMinBatchBytes (or at the end: `flush`). Ordered: always, marked with
+  // the chunk, part and `last`. A batch sent on is replaced from the pool, or
+  // with nullptr when !replace (a chunk completed for another reader must not
+  // wait for the pool: the batches it would wait for may be parked behind it).
+  void release(Batch*& batch, std::size_t g, bool last, bool flush = false, bool replace = true);
+  void dispatch(Batch*& batch, bool replace);
+  // Ordered: the chunk's last batch, once (an abandoned chunk sends an empty one).
+  void deliver_last(std::size_t g, Batch*& batch);
+  void wait_for_head(std::size_t until) {
+    for (std::size_t h = head_.load(std::memory_order_acquire); h < until; h = head_.load(std::memory_order_acquire))
+      head_.wait(h, std::memory_order_acquire);
+  }
+  void finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes,
+                    std::uint64_t raw_bytes);
+  std::uint64_t newlines_before(std::uint32_t f, std::uint64_t offset);
+  bool stopped(std::size_t g) const {
+    return g > stop_after_.load(std::memory_order_acquire) ||
+           (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed));
+  }
+  void fail(std::size_t g, std::exception_ptr e);
+  void fail_on_bad_rows(std::size_t g, const InputFile& in, const ChunkResult& res, const std::string& name);
+
+  const BuildOptions& opt_;
+  BatchConsumer& consumer_;
+  BuildProgress* progress_;
+  std::vector<InputFile> files_;
+  const bool deferred_any_{
+      std::any_of(files_.begin(), files_.end(), [](const InputFile& in) { return in.header_pending; })};
+  unsigned readers_, workers_;
+  const bool ordered_, rows_;
+  // One reader and no workers (-j1): no threads at all; the reader runs both
+  // consumer steps on its own batches, so -j1 really uses one core.
+  const bool single_thread_{readers_ == 1 && workers_ == 0};
+  std::vector<Chunk> chunks_;
+  std::vector<std::unique_ptr<ChunkLedger>> ledgers_;
+  struct LineMark {
+    std::uint64_t offset, newlines;  // newlines_before(f, offset) == newlines
+  };
+  std::vector<LineMark> line_marks_;  // per file; see newlines_before
+  // Per chunk: a parsed chunk parked until the chunk before it commits.
+  struct Handoff {
+    static constexpr std::uint8_t kNone = 0, kParked = 1, kCommitted = 2;
+    std::atomic<std::uint8_t> state{kNone};
+    std::atomic<bool> delivered{false};  // ordered: its last batch was sent
+    std::uint32_t parts{0};              // ordered: batches sent so far (its reader's)
+    std::unique_ptr<ParsedChunk> parked;
+  };
+  std::unique_ptr<Handoff[]> handoffs_;
+  BatchPool<Batch> pool_;
+  BatchQueue<Batch> work_queue_;
+  BatchQueue<Batch> serial_queue_;
+  std::atomic<std::size_t> next_chunk_{0};
+  std::atomic<std::size_t> stop_after_{SIZE_MAX};
+  std::atomic<std::size_t> head_{0};  // ordered: the chunk the serial step waits for
+  std::size_t lookahead_{0};
+
+  std::mutex mu_;  // guards what follows; taken once per chunk
+  BuildStats stats_;
+  std::vector<std::pair<std::size_t, BadRow>> bad_rows_;  // (chunk, row), sorted at the end
+  std::optional<std::pair<std::size_t, std::exception_ptr>> failure_;
+};
+
+void ChunkDriver::plan_chunks() {
+  const std::uint64_t step = std::max<std::uint64_t>(opt_.chunk_bytes, 16);  // tiny chunks: tests only
+  ledgers_.resize(files_.size());
+  chunks_.reserve(files_.size());
+  line_marks_.reserve(files_.size());
+  stats_.per_file.resize(files_.size());
+  for (std::uint32_t f = 0; f < files_.size(); ++f) {
+    const InputFile& in = files_[f];
+    stats_.per_file[f].path = in.path == "-" ? "<stdin>" : in.path;
+    std::uint32_t n = 0;
+    if (in.stream || in.header_pending) {
+      chunks_.push_back({f, n++, 0, in.size});
+    } else {
+      for (std::uint64_t b = in.data_start; b < in.size; b += step)
+        chunks_.push_back({f, n++, b, std::min(in.size, b + step)});
+    }
+    const bool no_data = n == 0;
+    // Ordered, every input has a chunk, if an empty one, so that the serial
+    // step sees every input (its header) in order.
+    if (no_data && ordered_) chunks_.push_back({f, n++, in.data_start, in.data_start});
+    ledgers_[f] = std::make_unique<ChunkLedger>(n);
+    line_marks_.push_back({in.data_start, 0});
+    if (n == 0) {  // empty, BOM or header only: no chunk will count its bytes
+      stats_.bytes += in.size;
+      stats_.per_file[f].bytes += in.size;
+    }
+    if (progress_) {
+      progress_->bytes_total.fetch_add(in.size, std::memory_order_relaxed);
+      if (n == 0) {
+        progress_->files_done.fetch_add(1, std::memory_order_relaxed);
+        progress_->bytes_done.fetch_add(in.size, std::memory_order_relaxed);
+      }
+    }
+  }
+  if (progress_) progress_->files_total.store(files_.size(), std::memory_order_relaxed);
+}
+
+std::uint64_t ChunkDriver::newlines_before(std::uint32_t f, std::uint64_t offset) {
+  LineMark& mark = line_marks_[f];
+  if (offset > mark.offset) {
+    mark.newlines += count_file_newlines(files_[f], mark.offset, offset, opt_.key.dialect.quote);
+    mark.offset = offset;
+  }
+  return mark.newlines;
+}
+
+void ChunkDriver::fail(std::size_t g, std::exception_ptr e) {
+  std::lock_guard lock(mu_);
+  if (!failure_ || g < failure_->first) failure_ = {g, e};
+  std::size_t cur = stop_after_.load();
+  while (g < cur && !stop_after_.compare_exchange_weak(cur, g)) {
+  }
+}
+
+void ChunkDriver::fail_on_bad_rows(std::size_t g, const InputFile& in, const ChunkResult& res,
+                                   const std::string& name) {
+  if (opt_.on_error == OnError::fail && res.bad_rows) {
+    const auto& b = res.bad.front();
+    throw Error(ErrorKind::bad_csv, b.what, name, b.line);
+  }
+}
+
+void ChunkDriver::dispatch(Batch*& batch, bool replace) {
+  if (single_thread_) {  // -j1: one thread runs both steps
+    consumer_.parallel(*batch);
+    consumer_.serial(*batch);
+    batch->clear();
+    return;
+  }
+  if (workers_ == 0) {  // readers run the parallel step themselves
+    consumer_.parallel(*batch);
+    serial_queue_.push(batch);
+  } else {
+    work_queue_.push(batch);
+  }
+  batch = replace ? take_batch() : nullptr;
+}
+
+void ChunkDriver::release(Batch*& batch, std::size_t g, bool last, bool flush, bool replace) {
+  if (!ordered_) {
+    if (batch->keys.empty() || (!flush && batch->keys.bytes() < kMinBatchBytes)) return;
+    dispatch(batch, replace);
+    return;
+  }
+  if (last) {
+    deliver_last(g, batch);
+    if (replace && !batch) batch = take_batch();
+    return;
+  }
+  batch->chunk = g;
+  batch->part = handoffs_[g].parts++;
+  batch->last = false;
+  batch->file = &files_[chunks_[g].file];
+  dispatch(batch, false);
+  if (replace && !batch) {
+    wait_for_head(g);  // a stream's second batch: only as the head (see Ordering)
+    batch = take_batch();
+  }
+}
+
+void ChunkDriver::deliver_last(std::size_t g, Batch*& batch) {
+  if (handoffs_[g].delivered.exchange(true, std::memory_order_acq_rel)) return;
+  if (!batch) batch = take_batch();
+  batch->chunk = g;
+  batch->part = handoffs_[g].parts++;
+  batch->last = true;
+  batch->file = &files_[chunks_[g].file];
+  dispatch(batch, false);
+}
+
+// bytes: CSV bytes parsed (for the stats); raw_bytes: bytes taken from the
+// file (compressed bytes for a compressed input), for the progress line.
+void ChunkDriver::finish_chunk(std::size_t g, const InputFile& in, ChunkResult& res, std::uint64_t bytes,
+                               std::uint64_t raw_bytes) {
+  {
+    std::lock_guard lock(mu_);
+    FileStats& fs = stats_.per_file[chunks_[g].file];
+    fs.rows += res.rows;
+    fs.bytes += bytes;
+    stats_.rows += res.rows;
+    stats_.bytes += bytes;
+    stats_.empty_keys += res.empty_keys;
+    stats_.bad_rows += res.bad_rows;
+    for (auto& b : res.bad) bad_rows_.push_back({g, BadRow{in.path, b.line, b.what}});
+  }
+  if (progress_) {
+    progress_->bytes_done.fetch_add(raw_bytes, std::memory_order_relaxed);
+    progress_->rows_done.fetch_add(res.rows, std::memory_order_relaxed);
+  }
+}
+
+std::optional<ParsedChunk> ChunkDriver::parse_file_chunk(std::size_t g, Batch*& batch, InputWindow& w) {
+  const Chunk& ch = chunks_[g];
+  const InputFile& in = files_[ch.file];
+  ChunkLedger& ledger = *ledgers_[ch.file];
+  const char quote = opt_.key.dialect.quote;
+  auto abandon = [&]() -> std::optional<ParsedChunk> {
+    ledger.publish_commit(ch.index, {0, true});
+    batch->clear();
+    if (ordered_) deliver_last(g, batch);
+    return std::nullopt;
+  };
+  if (stopped(g)) return abandon();
+
+  std::optional<OpenedInput> opened;
+  const std::uint64_t from = ch.index ? ch.begin - 1 : ch.begin;
+  try {
+    opened.emplace(in, w);
+    w.reset(from);
+    w.extend(static_cast<std::size_t>(ch.end - from) + kLookahead);
+  } catch (...) {
+    abandon();
+    throw;
+  }
+
+  ParsedChunk pc;
+  pc.g = g;
+  RecordSplitter splitter(opt_.key.dialect.delimiter, quote, in.key_columns);
+  LineCursor lines{ch.begin, 0, &in};  // chunk-relative: the commit adds the line of ch.begin
+  pc.guess = ch.begin;
+  try {
+    if (ch.index) {
+      // The first record start at or after ch.begin by the parity rule,
+      // scanning from the byte before it (a record may start right at begin),
+      // from a guess of the quote state there (chunk_ledger.hpp).
+      const bool inside_at_begin =
+          guess_in_quotes(w.at(ch.begin), w.at(std::min(ch.begin + kLookahead, w.end_offset())),
+                          opt_.key.dialect.delimiter, quote);
+      bool in_quotes = inside_at_begin != (*w.at(ch.begin - 1) == quote);
+      std::uint64_t q = ch.begin - 1;
+      for (;;) {
+        if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote)) {
+          pc.guess = q + static_cast<std::uint64_t>(hit - w.at(q));
+          break;
+        }
+        q = w.end_offset();
+        if (!w.extend(kLookahead)) {
+          pc.guess = q;
+          break;
+        }
+      }
+    }
+    pc.mark = batch->keys.checkpoint();
+    pc.end = pc.guess < ch.end ? read_records(in, opt_, splitter, w, pc.guess, ch.end, batch->keys, pc.res, lines)
+                               : pc.guess;
+  } catch (...) {
+    abandon();
+    throw;
+  }
+  pc.batch = batch;
+  return pc;
+}
+
+void ChunkDriver::complete_file_chunk(ParsedChunk& pc, InputWindow& w) {
+  const Chunk& ch = chunks_[pc.g];
+  const InputFile& in = files_[ch.file];
+  ChunkLedger& ledger = *ledgers_[ch.file];
+  Batch*& batch = pc.batch;
+  auto abandon = [&] {
+    ledger.publish_commit(ch.index, {0, true});
+    if (batch) batch->keys.rollback(pc.mark);
+    if (ordered_) deliver_last(pc.g, batch);
+  };
+  try {
+    std::uint64_t end = pc.end;
+    // The commit hand-off: was our guess where the previous chunk's real parse ended?
+    if (ch.index) {
+      const ChunkLedger::Commit prev = ledger.wait_commit(ch.index - 1);
+      if (prev.abandoned) return abandon();
+      if (prev.end != pc.guess) {
+        // A wrong guess (or a stray quote): parse again from the real start.
+        // The window may hold another chunk by now, so read afresh.
+        batch->keys.rollback(pc.mark);
+        pc.res.clear();
+        OpenedInput opened(in, w);
+        w.reset(prev.end);
+        RecordSplitter splitter(opt_.key.dialect.delimiter, opt_.key.dialect.quote, in.key_columns);
+        LineCursor lines{ch.begin, 0, &in};
+        end = prev.end < ch.end
+                  ? read_records(in, opt_, splitter, w, prev.end, ch.end, batch->keys, pc.res, lines)
+                  : prev.end;
+      }
+    }
+    if (!pc.res.bad.empty()) {
+      const std::uint64_t first_line = in.data_start_line + newlines_before(ch.file, ch.begin);
+      for (auto& b : pc.res.bad) b.line += first_line;
+    }
+    const std::uint64_t bytes = ch.end - ch.begin + (ch.index == 0 ? in.data_start : 0);
+    finish_chunk(pc.g, in, pc.res, bytes, bytes);
+    if (opt_.on_error == OnError::fail && pc.res.bad_rows) {
+      const auto& b = pc.res.bad.front();
+      fail(pc.g, std::make_exception_ptr(Error(ErrorKind::bad_csv, b.what, in.path, b.line)));
+      return abandon();
+    }
+    release(batch, pc.g, /*last=*/true, false, false);
+    ledger.publish_commit(ch.index, {end, false});
+  } catch (...) {
+    abandon();
+    throw;
+  }
+}
+
+void ChunkDriver::release_parked(Batch* batch) {
+  if (!batch) return;  // already sent on
+  release(batch, 0, false, true, false);
+  if (batch) pool_.give(batch);
+}
+
+void ChunkDriver::process_stream(std::size_t g, Batch*& batch, InputWindow& w) {
+  const Chunk& ch = chunks_[g];
+  InputFile& in = files_[ch.file];
+  ChunkLedger& ledger = *ledgers_[ch.file];
+  int fd = 0;
+  if (in.path != "-") {
+    fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(ErrorKind::io, std::string("can't open: ") + std::strerror(errno), in.path);
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() {
+      if (fd > 0) ::close(fd);
+    }
+  } closer{fd};
+  const std::string name = in.path == "-" ? "<stdin>" : in.path;
+  w.attach(fd, true, 0, name);
+  const Dialect& d = opt_.key.dialect;
+  std::uint64_t p = 0;
+  LineCursor lines{0, 1};
+
+  // The header (or the first record, to learn the field count).
+  while (w.end_offset() < 3 && w.extend(kLookahead)) {
+  }
+  if (starts_with_bom(w.at(0), static_cast<std::size_t>(w.end_offset()))) p = 3;
+  for (std::vector<std::string> fields;;) {
+    const FirstRecord r = parse_first_record(w.at(p), w.end(), w.at_eof(), d, fields);
+    if (r.status == FirstRecord::need_more) {
+      if (w.end_offset() - p > opt_.max_record_bytes)
+        throw Error(ErrorKind::bad_csv, "first record longer than the record limit", name, 1);
+      w.extend(kLookahead);
+      continue;
+    }
+    if (r.status == FirstRecord::unterminated_quote)
+      throw Error(ErrorKind::bad_csv, "unterminated quote in the first record", name, 1);
+    if (r.status == FirstRecord::none) break;  // an empty stream
+    std::string why = apply_first_record(in, std::move(fields), p, p + r.next, w.at(0),
+                                         static_cast<std::size_t>(w.end_offset()), opt_);
+    if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
+    p = in.data_start;
+    break;
+  }
+  if (in.key_columns.empty()) {  // an empty stream
+    ChunkResult nothing;
+    finish_chunk(g, in, nothing, w.end_offset(), w.raw_bytes_read());
+    if (ordered_) deliver_last(g, batch);
+    ledger.publish_commit(0, {0, false});
+    return;
+  }
+  InputFile view = in;
+  view.stream = true;
+  RecordSplitter splitter(d.delimiter, d.quote, in.key_columns);
+  std::uint64_t reported = 0, raw_reported = 0;
+  for (;;) {
+    ChunkResult res;
+    // Parse what is buffered (plus whatever extends reveal) up to about one
+    // batch worth of input, then release the batch.
+    const std::uint64_t until = w.end_offset() > p ? w.end_offset() : p + kStreamBatchBytes;
+    p = read_records(view, opt_, splitter, w, p, until, batch->keys, res, lines);
+    const bool done = w.at_eof() && p >= w.end_offset();
+    finish_chunk(g, view, res, p - reported, w.raw_bytes_read() - raw_reported);
+    reported = p;
+    raw_reported = w.raw_bytes_read();
+    fail_on_bad_rows(g, view, res, name);
+    if (done || stopped(g)) break;
+    release(batch, g, /*last=*/false);
+    lines.advance(w, p, d.quote);
+    w.drop_before(p);
+    if (!w.extend(kStreamBatchBytes) && p >= w.end_offset()) break;
+  }
+  release(batch, g, /*last=*/true);
+  ledger.publish_commit(0, {p, false});
+}
+
+void ChunkDriver::process_small_file(std::size_t g, Batch*& batch, InputWindow& w, HeaderMemo& memo) {
+  const Chunk& ch = chunks_[g];
+  InputFile& in = files_[ch.file];
+  ChunkLedger& ledger = *ledgers_[ch.file];
+  try {
+    std::optional<OpenedInput> opened(std::in_place, in, w);
+    w.reset(0);
+    w.extend(static_cast<std::size_t>(in.size) + kLookahead);  // the whole file (extend stops at its size)
+    const auto n = static_cast<std::size_t>(w.end_offset());
+    if (detect_compression(reinterpret_cast<const unsigned char*>(w.at(0)), std::min<std::size_t>(n, 4)) !=
+        Compression::none) {
+      opened.reset();
+      in.header_pending = false;
+      in.stream = true;  // a small .gz or .zst: the stream path decodes and plans it
+      process_stream(g, batch, w);
+      return;
+    }
+    bool missing_column = false;
+    const std::string problem = plan_small_file(in, w.at(0), n, opt_, missing_column, &memo);
+    if (!problem.empty()) throw Error(missing_column ? ErrorKind::missing_column : ErrorKind::io, problem);
+    line_marks_[ch.file] = {in.data_start, 0};
+    ChunkResult res;
+    RecordSplitter splitter(opt_.key.dialect.delimiter, opt_.key.dialect.quote, in.key_columns);
+    LineCursor lines{in.data_start, in.data_start_line, &in};
+    if (in.data_start < in.size) read_records(in, opt_, splitter, w, in.data_start, in.size, batch->keys, res, lines);
+    finish_chunk(g, in, res, in.size, in.size);
+    fail_on_bad_rows(g, in, res, in.path);
+    release(batch, g, /*last=*/true, false, false);  // as a file chunk: a new batch is taken before the next chunk
+    ledger.publish_commit(0, {in.size, false});
+  } catch (...) {
+    ledger.publish_commit(0, {0, true});
+    throw;
+  }
+}
+
+void ChunkDriver::complete_guarded(ParsedChunk& pc, InputWindow& w) {
+  try {
+    complete_file_chunk(pc, w);
+  } catch (...) {
+    if (pc.batch) pc.batch->keys.rollback(pc.mark);
+    fail(pc.g, std::current_exception());
+  }
+}
+
+void ChunkDriver::cascade(std::size_t g, InputWindow& w) {
+  // Commit g is published: complete the chunks after it that were parked
+  // waiting for it, in order.
+  while (g + 1 < chunks_.size() && chunks_[g + 1].file == chunks_[g].file &&
+         handoffs_[g + 1].state.exchange(Handoff::kCommitted, std::memory_order_acq_rel) == Handoff::kParked) {
+    std::unique_ptr<ParsedChunk> pc = std::move(handoffs_[g + 1].parked);
+    complete_guarded(*pc, w);
+    release_parked(pc->batch);
+    ++g;
+  }
+}
+
+bool ChunkDriver::park(ParsedChunk&& pc, Batch*& batch) {
+  // The commit hand-off would wait for the chunk before to commit. Instead of
+  // waiting, park this one: whoever commits the chunk before completes it
+  // (cascade), and this reader goes on parsing. Exactly one side completes a
+  // parked chunk: the reader parks with a compare-exchange from `none`, the
+  // committer exchanges in `committed`, and whoever comes second acts.
+  const Chunk& ch = chunks_[pc.g];
+  if (single_thread_ || ch.index == 0 || ledgers_[ch.file]->commit_ready(ch.index - 1)) return false;
+  Handoff& h = handoffs_[pc.g];
+  h.parked = std::make_unique<ParsedChunk>(std::move(pc));
+  std::uint8_t expected = Handoff::kNone;
+  if (h.state.compare_exchange_strong(expected, Handoff::kParked, std::memory_order_acq_rel)) {
+    batch = nullptr;  // the parked chunk keeps it
+    return true;
+  }
+  pc = std::move(*h.parked);  // the chunk before committed meanwhile
+  h.parked.reset();
+  return false;
+}
+
+void ChunkDriver::reader_main() {
+  InputWindow window;
+  HeaderMemo header_memo;
+  Batch* batch = nullptr;
+  for (;;) {
+    if (!batch) batch = take_batch();  // before a chunk: see the deadlock note in chunk_ledger.hpp
+    const std::size_t g = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (g >= chunks_.size()) break;
+    if (ordered_ && !single_thread_) wait_for_head(g + 1 > lookahead_ ? g + 1 - lookahead_ : 0);
+    const Chunk& ch = chunks_[g];
+    try {
+      const InputFile& in = files_[ch.file];
+      if ((in.stream || in.header_pending) && stopped(g)) {
+        ledgers_[ch.file]->publish_commit(0, {0, true});  // a whole-file chunk, not started
+        if (ordered_) deliver_last(g, batch);
+      } else if (in.stream) {
+        process_stream(g, batch, window);
+      } else if (in.header_pending) {
+        process_small_file(g, batch, window, header_memo);
+      } else if (std::optional<ParsedChunk> pc = parse_file_chunk(g, batch, window)) {
+        if (!park(std::move(*pc), batch)) {
+          complete_guarded(*pc, window);
+          cascade(g, window);
+          batch = pc->batch;  // release() may have swapped it
+        }
+      } else {
+        cascade(g, window);  // abandoned: its commit is published
+      }
+    } catch (...) {
+      if (batch) batch->keys.clear();
+      fail(g, std::current_exception());
+      if (ordered_) deliver_last(g, batch);
+      if (!files_[ch.file].stream) cascade(g, window);
+    }
+    // A file is done when its last chunk is (a close enough count for progress).
+    if (progress_ && (g + 1 == chunks_.size() || chunks_[g + 1].file != ch.file))
+      progress_->files_done.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!ordered_) release(batch, 0, false, /*flush=*/true, /*replace=*/false);  // what the last chunks left
+  if (batch) pool_.give(batch);
+  if (single_thread_) return;
+  if (workers_) work_queue_.producer_done();
+  else serial_queue_.producer_done();
+}
+
+void ChunkDriver::worker_main() {
+  while (Batch* b = work_queue_.pop()) {
+    try {
+      consumer_.parallel(*b);
+    } catch (...) {
+      fail(b->chunk, std::current_exception());
+    }
+    serial_queue_.push(b);
+  }
+  serial_queue_.producer_done();
+}
+
+void ChunkDriver::serial_main() {
+  auto step = [&](Batch* b) {
+    if (!stopped(b->chunk) || !ordered_) {
+      try {
+        consumer_.serial(*b);
+      } catch (...) {
+        fail(b->chunk, std::current_exception());
+      }
+    }
+    pool_.give(b);
+  };
+  if (!ordered_) {
+    while (Batch* b = serial_queue_.pop()) step(b);
+    return;
+  }
+  // The reorder buffer: at most the pool's batches, so a linear search.
+  std::vector<Batch*> pending;
+  std::size_t head = 0;
+  std::uint32_t part = 0;
+  while (Batch* b = serial_queue_.pop()) {
+    pending.push_back(b);
+    for (bool progressed = true; progressed;) {
+      progressed = false;
+      for (std::size_t i = 0; i < pending.size(); ++i) {
+        Batch* p = pending[i];
+        if (p->chunk != head || p->part != part) continue;
+        pending[i] = pending.back();
+        pending.pop_back();
+        const bool last = p->last;
+        step(p);
+        if (last) {
+          ++head;
+          part = 0;
+          head_.store(head, std::memory_order_release);
+          head_.notify_all();
+        } else {
+          ++part;
+        }
+        progressed = true;
+        break;
+      }
+    }
+  }
+  for (Batch* b : pending) pool_.give(b);  // none, unless a chunk was lost: then the build failed
+}
+
+BuildStats ChunkDriver::run() {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (single_thread_) {
+    reader_main();  // in the caller's thread; it is then the only writer
+  } else {
+    std::thread serial([this] { serial_main(); });
+    std::vector<std::thread> workers, readers;
+    for (unsigned i = 0; i < workers_; ++i) workers.emplace_back([this] { worker_main(); });
+    for (unsigned i = 0; i < readers_; ++i) readers.emplace_back([this] { reader_main(); });
+    for (auto& t : readers) t.join();
+    for (auto& t : workers) t.join();
+    serial.join();
+  }
+
+  if (failure_) {
+    // A small file's header problem shows only when it is read, which stops
+    // the build there: plan everything in full now, so that the error lists
+    // every unusable input, as planning up front does (the build's own error
+    // stands when all inputs are usable).
+    if (deferred_any_) (void)plan_inputs(opt_);
+    std::rethrow_exception(failure_->second);
+  }
+  if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
+  std::stable_sort(bad_rows_.begin(), bad_rows_.end(), [](const auto& a, const auto& b) {
+    return a.first < b.first || (a.first == b.first && a.second.line < b.second.line);
+  });
+  for (std::size_t i = 0; i < bad_rows_.size() && i < opt_.max_reported_errors; ++i)
+    stats_.first_bad_rows.push_back(bad_rows_[i].second);
+  stats_.files = files_.size();
+  stats_.keys_inserted = stats_.rows - stats_.bad_rows - stats_.empty_keys;
+  stats_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return stats_;
+}
+
+}  // namespace
+
+BuildStats run_pipeline(const BuildOptions& options, BatchConsumer& consumer, BuildProgress* progress) {
+  if (options.key.column_count() > kMaxKeyColumns)
+    throw Error(ErrorKind::invalid_argument, "at most " + std::to_string(kMaxKeyColumns) + " key columns");
+  ChunkDriver driver(options, consumer, progress);
+  return driver.run();
+}
+
+}  // namespace csvbloom::detail
