@@ -107,9 +107,8 @@ class RecordSplitter {
 // are consumed at once: popcount the delimiters, stop at a line end or at a
 // quote that opens a field (a quote right after a delimiter; a quote anywhere
 // else is data). Quoted fields are skipped with memchr.
-// Measured on bench/gen's medium set, `build -j1` (AMD EPYC): per-field scans
-// throughout, 1.25 s; field-by-field blocks, 1.15 s; with the bulk tail, see
-// bench/RESULTS.md.
+// Measured on bench/gen's medium set, `build -j1` (AMD EPYC): 1.15 s with
+// field-by-field blocks, 1.25 s with a scan per field (commit 001a779).
 CSVBLOOM_ALWAYS_INLINE RecordInfo RecordSplitter::next(const char* p, const char* end, bool at_eof) noexcept {
   RecordInfo r;
   // An empty line: Python yields [] for it; it is no record.

@@ -30,26 +30,15 @@
 namespace csvbloom {
 namespace {
 
-// How many keys ahead the batched calls prefetch. Measured with a 256 MiB
-// filter (8x the 32 MiB L3), k = 7, 4M random hashes inserted then 4M
-// non-members probed, best of 5, on the dev VM (AMD EPYC, 2 vCPUs, g++ 12 -O2,
-// transparent huge pages), ns per key insert / contains:
-//   blocked: D = 0 90.1 / 82.3, D = 4 41.7 / 40.5, D = 8 34.8 / 33.9,
-//            D = 16 34.5 / 33.2, D = 32 33.3 / 26-33 (noisy), D = 64 34.4 / 32.9
-//   classic: D = 0 98.0 / 15.0, D = 16 98.2 / 11.6, D = 32 97.8 / 11.1
-// (scratch harness: the loops below with D as a template parameter.) Blocked
-// plateaus from D = 8; 16 leaves room for a faster caller without
-// prefetching lines that get evicted before use. Classic prefetches the first
-// probe's line only: an insert is k independent misses the out-of-order core
-// already overlaps (prefetching all k lines measured 94-98 ns, no better), and
-// a non-member lookup usually stops at its first or second probe.
+// How many keys ahead the batched lookups prefetch: blocked lookups plateau
+// from 8 (256 MiB filter, k = 7: 82.3 ns/key at 0, 33.9 at 8, 33.2 at 16);
+// 16 leaves room for a faster caller without prefetching lines evicted before
+// use. Classic prefetches only the first probe's line: an insert's k misses
+// overlap anyway (all k prefetched: 94-98 ns, no better), and a non-member
+// lookup usually stops at its first or second probe.
 constexpr std::size_t kLookupPrefetchDistance = 16;
-// Inserts prefetch twice as far: in a build the filter competes for the L3
-// with the input streaming through it, so more of its lines come from
-// memory. Measured 32 against 16 (bench/gen medium and single, 15 alternating
-// runs each, medians): -j1 CPU 610 -> 580 ms, -j2 660 -> 640 ms, single -j2
-// 640 -> 580 ms; bench/micro BM_InsertBatch 1 GiB 66 -> 75 M/s, 8 MiB (a
-// filter left alone in the cache) 145 -> 131 M/s.
+// Inserts prefetch twice as far: in a build the input streaming through the L3
+// evicts the filter. 32 against 16: medium -j1 CPU 580 against 610 ms.
 constexpr std::size_t kInsertPrefetchDistance = 32;
 
 std::string str(std::uint64_t v) { return std::to_string(v); }

@@ -36,18 +36,14 @@ namespace csvbloom::detail {
 //
 // Keys of up to 128 bytes (nearly all) go straight to xxHash's force-inlined
 // short-input functions, with the default secret, exactly as
-// XXH3_128bits_withSeed dispatches them (xxhash.h, XXH3_128bits_internal):
-// GCC would not inline XXH3_128bits_withSeed itself, whose long-input paths
-// are large, so each key paid a call and a second length dispatch there.
-// The pipeline's hash worker went from 16% of a -j2 build's samples (its
-// loop plus the out-of-line call) to 10%; medium -j2 382.6 -> 367.8 ms,
-// single 369.5 -> 351.6 ms (hyperfine, 15 runs each; bench/micro BM_Hash,
-// where the compiler had inlined the call already, is unchanged at 278 M/s).
-// test_hash.cpp checks every length 0-300 against the library.
-// always_inline: GCC still kept this function out of line in the worker's
-// loop (one call per key, and no overlap of neighbouring keys' multiply
-// chains); forced inline, medium -j2 CPU 665 -> 650 ms, single 640 -> 620 ms
-// (20 and 15 alternating runs, medians; wall 355 -> 350, 340 -> 330 ms).
+// XXH3_128bits_withSeed dispatches them (xxhash.h, XXH3_128bits_internal),
+// because GCC does not inline XXH3_128bits_withSeed (its long-input paths are
+// large): the hash worker is 10% of a -j2 build's samples this way, 16% with
+// the call (medium -j2 367.8 ms against 382.6). test_hash.cpp checks every
+// length 0-300 against the library.
+// always_inline: otherwise GCC keeps this function out of line in the
+// worker's loop (a call per key, no overlap of neighbouring keys' multiply
+// chains): medium -j2 CPU 650 ms forced inline, 665 not.
 __attribute__((always_inline)) inline KeyHash hash_key_inline(const void* data, std::size_t size, std::uint64_t seed) noexcept {
   const auto* p = static_cast<const xxh_u8*>(data);
   const XXH128_hash_t h =

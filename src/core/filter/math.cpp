@@ -106,8 +106,8 @@ std::uint64_t min_units(Layout layout, double n, double fpr, std::uint64_t unit,
   // search finds (nearly) the best size, and every later k whose rate at that
   // size is already too high costs one evaluation instead of a bisection.
   // The result is the minimum over all k, whatever the order (checked: the
-  // same sizes and k for 6 rates x 4 capacities x 2 layouts); a blocked
-  // sizing of 8.3 M keys at 1% went from 1.8 to 1.3 ms on the dev VM.
+  // same sizes and k for 6 rates x 4 capacities x 2 layouts): a blocked
+  // sizing of 8.3 M keys at 1% takes 1.3 ms, 1.8 with a bisection per k.
   const double k_classic = std::round(std::log2(1.0 / fpr));
   const auto k0 = static_cast<std::uint32_t>(std::clamp(k_classic, 1.0, static_cast<double>(kMaxHashes)));
   std::uint32_t order[kMaxHashes];

@@ -63,8 +63,8 @@ std::string apply_first_record(InputFile& in, std::vector<std::string> first, st
 
 // A reader's memory of the last small file's header: the files of one glob
 // almost always share it, and decoding it into names and resolving the key
-// columns cost more than a memcmp (bench/gen `many`: parse_first_record was
-// 5.5% of a -j1 build, mostly its allocations).
+// columns cost more than a memcmp (bench/gen `many`: parse_first_record is
+// 5.5% of a -j1 build without the memo, mostly its allocations).
 struct HeaderMemo {
   std::string bytes;  // BOM, header and its line end ('\n'), as they were; empty: nothing yet
   std::uint64_t data_start_line{1};
