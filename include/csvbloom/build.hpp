@@ -36,6 +36,10 @@ struct BuildOptions {
   // after planning's own stat. Empty: every input is stat'ed.
   std::vector<InputStat> input_stats;
   KeySpec key;
+  // Mixed piles: a file named *.tsv (also .tsv.gz, .tsv.zst) is read as
+  // tab-separated, every other input with key.dialect.delimiter. (The CLI
+  // sets it when no --delimiter/--tsv is given.)
+  bool delimiter_by_extension{false};
   OnError on_error{OnError::fail};
   bool allow_ragged{false};          // accept rows whose field count differs from the header's
   std::uint64_t max_record_bytes{64ull << 20};

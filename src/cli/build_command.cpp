@@ -33,6 +33,7 @@ struct BuildFlags {
   std::vector<std::string> keys;
   bool no_header{false};
   std::string delimiter{","};
+  bool delimiter_given{false};
   bool tsv{false};
   bool trim{false}, lowercase{false};
   std::uint64_t capacity{0};
@@ -112,6 +113,8 @@ int run_build(BuildFlags& f) {
   if (opt.key.dialect.delimiter == '"' || opt.key.dialect.delimiter == '\n' || opt.key.dialect.delimiter == '\r')
     throw CLI::ValidationError("--delimiter", "can't be a quote or a line break");
   opt.key.dialect.has_header = !f.no_header;
+  // Without --delimiter/--tsv, *.tsv files are tab-separated, file by file.
+  opt.delimiter_by_extension = !f.delimiter_given && !f.tsv;
   for (const auto& c : opt.key.columns)
     if (c.by_name() && f.no_header)
       throw CLI::ValidationError("--key", "'" + c.name + "' is a name, but --no-header says there is no header: use a 1-based index");
@@ -239,7 +242,10 @@ std::function<int()> register_build(CLI::App& app) {
                   "[default: the first column]")
       ->allow_extra_args(false);  // one column per --key, so `--key email a.csv` leaves a.csv an input
   cmd->add_flag("--no-header", f->no_header, "Files have no header row (--key must be an index)");
-  cmd->add_option("-d,--delimiter", f->delimiter, "Field delimiter: one byte, or \\t, tab, \\xHH")->capture_default_str();
+  cmd->add_option("-d,--delimiter", f->delimiter,
+                  "Field delimiter: one byte, or \\t, tab, \\xHH [default: ',', and a tab for *.tsv files]")
+      ->capture_default_str()
+      ->each([f](const std::string&) { f->delimiter_given = true; });
   cmd->add_flag("--tsv", f->tsv, "Tab-separated input (same as --delimiter '\\t')");
   cmd->add_flag("--trim", f->trim, "Trim ASCII spaces and tabs around keys (recorded in the filter)");
   cmd->add_flag("--lowercase", f->lowercase, "Lowercase ASCII letters in keys (recorded in the filter)");

@@ -59,7 +59,8 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
         ->allow_extra_args(false);
   }
   cmd.add_flag("--no-header", f.no_header, "Files have no header row (--key must be an index)");
-  cmd.add_option("-d,--delimiter", f.delimiter, "Field delimiter: one byte, or \\t, tab, \\xHH")
+  cmd.add_option("-d,--delimiter", f.delimiter,
+                 "Field delimiter: one byte, or \\t, tab, \\xHH [default: the filter's, or ','; a tab for *.tsv files]")
       ->capture_default_str()
       ->each([&f](const std::string&) { f.delimiter_given = true; });
   cmd.add_flag("--tsv", f.tsv, "Tab-separated input (same as --delimiter '\\t')");
@@ -100,6 +101,8 @@ BuildOptions input_options(const InputFlags& f) {
   if (opt.key.dialect.delimiter == '"' || opt.key.dialect.delimiter == '\n' || opt.key.dialect.delimiter == '\r')
     throw CLI::ValidationError("--delimiter", "can't be a quote or a line break");
   opt.key.dialect.has_header = !f.no_header;
+  // Without --delimiter/--tsv, *.tsv files are tab-separated, file by file.
+  opt.delimiter_by_extension = !f.delimiter_given && !f.tsv;
   opt.on_error = f.on_error == "skip" ? OnError::skip : OnError::fail;
   opt.allow_ragged = f.allow_ragged;
   opt.max_record_bytes = f.max_record_bytes;
@@ -126,6 +129,8 @@ void apply_filter_key(const KeySpec& filter_key, const std::string& filter_name,
   const Dialect given = opt.key.dialect;
   opt.key = filter_key;
   if (f.delimiter_given || f.tsv) opt.key.dialect.delimiter = given.delimiter;
+  // The filter's delimiter is the default; *.tsv inputs are tab-separated
+  // unless --delimiter/--tsv say otherwise.
   if (f.no_header) opt.key.dialect.has_header = false;
   if (!f.keys.empty()) {
     std::vector<KeyColumn> renamed = parse_key_columns(f.keys);

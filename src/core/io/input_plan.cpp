@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <cerrno>
 #include <cstring>
 #include <numeric>
@@ -171,7 +173,8 @@ std::string apply_first_record(InputFile& in, std::vector<std::string> first, st
 
 PlannedInput plan_one(const std::string& path, const InputStat* known, const BuildOptions& options,
                       bool defer_small) {
-  const Dialect& d = options.key.dialect;
+  Dialect d = options.key.dialect;
+  d.delimiter = input_delimiter(path, options);
   PlannedInput out;
   auto fail = [&](std::string why) {
     out.problem = std::move(why);
@@ -179,6 +182,7 @@ PlannedInput plan_one(const std::string& path, const InputStat* known, const Bui
   };
   InputFile in;
   in.path = path;
+  in.delimiter = d.delimiter;
   // stat before open: opening a FIFO here, even briefly, would let a
   // writer waiting in open() start, and closing it again would kill that
   // writer with SIGPIPE (and the build would then wait forever).
@@ -274,7 +278,7 @@ PlannedInput plan_one(const std::string& path, const InputStat* known, const Bui
 std::string plan_small_file(InputFile& in, const char* bytes, std::size_t n, const BuildOptions& options,
                             bool& missing_column, HeaderMemo* memo) {
   missing_column = false;
-  if (memo && !memo->bytes.empty() && n >= memo->bytes.size() &&
+  if (memo && !memo->bytes.empty() && memo->delimiter == in.delimiter && n >= memo->bytes.size() &&
       std::memcmp(bytes, memo->bytes.data(), memo->bytes.size()) == 0) {
     in.data_start = memo->bytes.size();
     in.data_start_line = memo->data_start_line;
@@ -286,7 +290,9 @@ std::string plan_small_file(InputFile& in, const char* bytes, std::size_t n, con
   }
   const std::uint64_t bom = starts_with_bom(bytes, n) ? 3 : 0;
   std::vector<std::string> first;
-  const FirstRecord r = parse_first_record(bytes + bom, bytes + n, true, options.key.dialect, first);
+  Dialect d = options.key.dialect;
+  d.delimiter = in.delimiter;
+  const FirstRecord r = parse_first_record(bytes + bom, bytes + n, true, d, first);
   if (r.status == FirstRecord::unterminated_quote) return in.path + ":1: unterminated quote in the first record";
   const bool found = r.status == FirstRecord::found;
   std::string why = apply_first_record(in, std::move(first), bom, bom + r.next, bytes, n, options);
@@ -298,6 +304,7 @@ std::string plan_small_file(InputFile& in, const char* bytes, std::size_t n, con
     if (memo && found && options.key.dialect.has_header && end > 0 && bytes[end - 1] == '\n') {
       memo->bytes.assign(bytes, end);
       memo->data_start_line = in.data_start_line;
+      memo->delimiter = in.delimiter;
       memo->key_columns = in.key_columns;
       memo->expected_fields = in.expected_fields;
       memo->header = in.header;
@@ -306,6 +313,20 @@ std::string plan_small_file(InputFile& in, const char* bytes, std::size_t n, con
   }
   missing_column = true;
   return in.path + ": " + why;
+}
+
+char input_delimiter(const std::string& path, const BuildOptions& options) noexcept {
+  if (!options.delimiter_by_extension) return options.key.dialect.delimiter;
+  std::string_view name(path);
+  for (std::string_view z : {".gz", ".zst"})
+    if (name.size() > z.size() && name.substr(name.size() - z.size()) == z) name.remove_suffix(z.size());
+  auto ends_with_ci = [&](std::string_view ext) {
+    if (name.size() < ext.size()) return false;
+    for (std::size_t i = 0; i < ext.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(name[name.size() - ext.size() + i])) != ext[i]) return false;
+    return true;
+  };
+  return ends_with_ci(".tsv") ? '\t' : options.key.dialect.delimiter;
 }
 
 std::vector<InputFile> plan_inputs(const BuildOptions& options, bool defer_small_files) {
@@ -333,6 +354,7 @@ std::vector<InputFile> plan_inputs(const BuildOptions& options, bool defer_small
     if (options.inputs[i] == "-") {
       InputFile in;
       in.path = "-";
+      in.delimiter = options.key.dialect.delimiter;
       in.stream = true;
       if (++stdin_count == 2) problems.push_back("-: standard input is given more than once");
       files.push_back(std::move(in));

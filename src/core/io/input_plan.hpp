@@ -28,6 +28,7 @@ struct FileHeader {
 
 struct InputFile {
   std::string path;                    // as given; "-" is standard input
+  char delimiter{','};                 // this input's (input_delimiter)
   bool stream{false};                  // read sequentially (stdin, FIFO, compressed file)
   Compression compression{Compression::none};  // of a regular file, from its magic bytes
   std::uint64_t size{0};               // regular files
@@ -38,6 +39,10 @@ struct InputFile {
   bool header_pending{false};          // a small file planned by its reader (plan_inputs)
   std::shared_ptr<const FileHeader> header;  // with a header row, once planned
 };
+
+// The delimiter of the input at `path`: options.key.dialect's, or a tab for a
+// *.tsv[.gz|.zst] file when options.delimiter_by_extension.
+char input_delimiter(const std::string& path, const BuildOptions& options) noexcept;
 
 // Throws one Error listing every problem found. With defer_small_files, a
 // regular file of at most kSmallFileBytes is only stat'ed: its header is read
@@ -68,6 +73,7 @@ std::string apply_first_record(InputFile& in, std::vector<std::string> first, st
 struct HeaderMemo {
   std::string bytes;  // BOM, header and its line end ('\n'), as they were; empty: nothing yet
   std::uint64_t data_start_line{1};
+  char delimiter{','};
   std::vector<std::uint32_t> key_columns;
   std::uint32_t expected_fields{0};
   std::shared_ptr<const FileHeader> header;

@@ -327,7 +327,7 @@ std::optional<ParsedChunk> ChunkDriver::parse_file_chunk(std::size_t g, Batch*& 
 
   ParsedChunk pc;
   pc.g = g;
-  RecordSplitter splitter(opt_.key.dialect.delimiter, quote, in.key_columns);
+  RecordSplitter splitter(in.delimiter, quote, in.key_columns);
   LineCursor lines{ch.begin, 0, &in};  // chunk-relative: the commit adds the line of ch.begin
   pc.guess = ch.begin;
   try {
@@ -337,7 +337,7 @@ std::optional<ParsedChunk> ChunkDriver::parse_file_chunk(std::size_t g, Batch*& 
       // from a guess of the quote state there (chunk_ledger.hpp).
       const bool inside_at_begin =
           guess_in_quotes(w.at(ch.begin), w.at(std::min(ch.begin + kLookahead, w.end_offset())),
-                          opt_.key.dialect.delimiter, quote);
+                          in.delimiter, quote);
       bool in_quotes = inside_at_begin != (*w.at(ch.begin - 1) == quote);
       std::uint64_t q = ch.begin - 1;
       for (;;) {
@@ -386,7 +386,7 @@ void ChunkDriver::complete_file_chunk(ParsedChunk& pc, InputWindow& w) {
         pc.res.clear();
         OpenedInput opened(in, w);
         w.reset(prev.end);
-        RecordSplitter splitter(opt_.key.dialect.delimiter, opt_.key.dialect.quote, in.key_columns);
+        RecordSplitter splitter(in.delimiter, opt_.key.dialect.quote, in.key_columns);
         LineCursor lines{ch.begin, 0, &in};
         end = prev.end < ch.end
                   ? read_records(in, opt_, splitter, w, prev.end, ch.end, batch->keys, pc.res, lines)
@@ -435,7 +435,8 @@ void ChunkDriver::process_stream(std::size_t g, Batch*& batch, InputWindow& w) {
   } closer{fd};
   const std::string name = in.path == "-" ? "<stdin>" : in.path;
   w.attach(fd, true, 0, name);
-  const Dialect& d = opt_.key.dialect;
+  Dialect d = opt_.key.dialect;
+  d.delimiter = in.delimiter;
   std::uint64_t p = 0;
   LineCursor lines{0, 1};
 
@@ -514,7 +515,7 @@ void ChunkDriver::process_small_file(std::size_t g, Batch*& batch, InputWindow& 
     if (!problem.empty()) throw Error(missing_column ? ErrorKind::missing_column : ErrorKind::io, problem);
     line_marks_[ch.file] = {in.data_start, 0};
     ChunkResult res;
-    RecordSplitter splitter(opt_.key.dialect.delimiter, opt_.key.dialect.quote, in.key_columns);
+    RecordSplitter splitter(in.delimiter, opt_.key.dialect.quote, in.key_columns);
     LineCursor lines{in.data_start, in.data_start_line, &in};
     if (in.data_start < in.size) read_records(in, opt_, splitter, w, in.data_start, in.size, batch->keys, res, lines);
     finish_chunk(g, in, res, in.size, in.size);

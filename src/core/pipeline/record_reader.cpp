@@ -72,7 +72,7 @@ std::uint64_t read_records(const InputFile& in, const BuildOptions& opt, RecordS
   const std::uint32_t expected = in.expected_fields;
   const std::uint32_t needed = sp.max_key_column() + 1;
   const bool rows_mode = batch.keeps_rows();
-  const CleanParseContext clean{opt.key.dialect.delimiter, quote, expected, opt.max_record_bytes, norm};
+  const CleanParseContext clean{in.delimiter, quote, expected, opt.max_record_bytes, norm};
   CleanParseCounts counts;
   while (p < until) {
     if (p >= w.end_offset()) {
