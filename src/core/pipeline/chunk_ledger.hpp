@@ -22,7 +22,7 @@
 //    only after this check, so the filter never sees a mis-split record,
 //    whatever the guess. The pipeline does not make the reader of c wait for
 //    R_{c-1}: it parks chunk c, and the committer of c-1 completes it
-//    (pipeline.cpp, Pipeline::cascade; commit_ready() tells a reader whether
+//    (chunk_driver.cpp, ChunkDriver::cascade; commit_ready() tells a reader whether
 //    to park).
 // Line numbers for bad rows are counted from the chunk's start while parsing
 // and made absolute at commit (Pipeline::newlines_before).
