@@ -22,8 +22,10 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/filter/filter_impl.hpp"
+#include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/math.hpp"
 
@@ -168,9 +170,18 @@ BloomFilter& BloomFilter::operator=(BloomFilter&& o) noexcept {
 
 BloomFilter::~BloomFilter() = default;
 
-// Precondition for insert/insert_batch: writable() (checked in debug builds by
-// the null write; a read-only view has mutable_words_ == nullptr).
-void BloomFilter::insert(const KeyHash& h) noexcept {
+namespace {
+[[noreturn]] void throw_read_only() {
+  throw Error(ErrorKind::invalid_argument,
+              "cannot insert into a read-only filter (a loaded file view, or a moved-from filter): copy it into a "
+              "new BloomFilter with merge_from first");
+}
+}  // namespace
+
+// One predictable branch per call (a read-only view has mutable_words_ ==
+// nullptr); insert_batch pays it once per batch of thousands of keys.
+void BloomFilter::insert(const KeyHash& h) {
+  if (mutable_words_ == nullptr) [[unlikely]] throw_read_only();
   if (params_.layout == Layout::blocked512)
     detail::blocked_insert(mutable_words_, params_.bits / kBlockBits, params_.hashes, h);
   else
@@ -184,7 +195,8 @@ bool BloomFilter::may_contain(const KeyHash& h) const noexcept {
   return detail::classic_contains(words_, params_.bits, params_.hashes, h);
 }
 
-void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) noexcept {
+void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) {
+  if (mutable_words_ == nullptr) [[unlikely]] throw_read_only();
   std::uint64_t* w = mutable_words_;
   const std::uint32_t k = params_.hashes;
   const std::uint64_t bits = params_.bits;
@@ -244,18 +256,16 @@ void BloomFilter::contains_batch(const KeyHash* hashes, std::size_t n, bool* out
 }
 
 void BloomFilter::merge_from(const BloomFilter& other) {
-  const FilterParams& a = params_;
-  const FilterParams& b = other.params_;
-  std::string diff;
-  auto note = [&diff](const std::string& what) { diff += (diff.empty() ? "" : ", ") + what; };
-  if (a.layout != b.layout) note(std::string("layout ") + layout_name(a.layout) + " vs " + layout_name(b.layout));
-  if (a.bits != b.bits) note("bits " + str(a.bits) + " vs " + str(b.bits));
-  if (a.hashes != b.hashes) note("hashes " + str(a.hashes) + " vs " + str(b.hashes));
-  if (a.seed != b.seed) note("seed " + str(a.seed) + " vs " + str(b.seed));
-  if (a.hash != b.hash)
-    note("hash algorithm " + str(static_cast<unsigned>(a.hash)) + " vs " + str(static_cast<unsigned>(b.hash)));
-  if (!diff.empty())
+  // The parameter half of the one compatibility rule (csvbloom/compatibility.hpp):
+  // a BloomFilter does not carry its key spec or sizing record, so those are
+  // equal here by construction; merge_filter() compares them too.
+  const std::vector<std::string> d =
+      compatibility_differences(params_, FilterMetadata{}, other.params_, FilterMetadata{});
+  if (!d.empty()) {
+    std::string diff;
+    for (const std::string& x : d) diff += (diff.empty() ? "" : ", ") + x;
     throw Error(ErrorKind::incompatible, "cannot merge filters with different parameters: " + diff);
+  }
   if (!writable())
     throw Error(ErrorKind::invalid_argument, "cannot merge into a read-only filter (a loaded file view)");
   const std::size_t n = static_cast<std::size_t>(params_.bits / 64);
