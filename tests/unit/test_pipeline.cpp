@@ -573,9 +573,10 @@ TEST_CASE("expand_inputs: directories become their data files, sorted; other pat
   for (int i = 0; i < 70; ++i) given.push_back(d.path("loose.csv"));
   for (unsigned threads : {1u, 4u}) {
     INFO("threads " << threads);
-    std::vector<std::string> empty;
-    std::vector<InputStat> stats;
-    const std::vector<std::string> got = expand_inputs(given, &empty, threads, &stats);
+    const ExpandedInputs expanded = expand_inputs(given, threads);
+    const std::vector<std::string>& got = expanded.paths;
+    const std::vector<InputStat>& stats = expanded.stats;
+    const std::vector<std::string>& empty = expanded.empty_directories;
     REQUIRE(got.size() == 3 + 4 + 70);  // loose, -, nope; the four data files; the 70
     // What the stats say, for build_filter to trust: only paths stat'ed as given.
     REQUIRE(stats.size() == got.size());
@@ -631,7 +632,9 @@ TEST_CASE("pipeline: input_stats from expand_inputs give the same filter; a stal
   const Config cfg{2, 1, 1u << 20, 0};
   BuildOptions o = options({a, b}, "email", cfg);
   const Built plain = run(o);
-  o.inputs = expand_inputs({a, b}, nullptr, 1, &o.input_stats);
+  ExpandedInputs expanded = expand_inputs({a, b}, 1);
+  o.inputs = std::move(expanded.paths);
+  o.input_stats = std::move(expanded.stats);
   REQUIRE(o.input_stats.size() == 2);
   CHECK(run(o).words == plain.words);
   // Stats of another length than the inputs are not used.
