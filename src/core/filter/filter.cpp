@@ -24,10 +24,17 @@
 #include <utility>
 #include <vector>
 
+#include "core/common/cpu.hpp"
 #include "core/filter/filter_impl.hpp"
 #include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/math.hpp"
+
+#if defined(__GNUC__)
+#define CSVBLOOM_ALWAYS_INLINE_FN inline __attribute__((always_inline))
+#else
+#define CSVBLOOM_ALWAYS_INLINE_FN inline
+#endif
 
 namespace csvbloom {
 namespace {
@@ -56,33 +63,43 @@ constexpr std::size_t kInsertPrefetchDistance = 32;
 
 std::string str(std::uint64_t v) { return std::to_string(v); }
 
-// Popcount passes. Compiled twice (POPCNT instruction and the generic bit
-// trick) and picked at load time: Debian builds for baseline x86-64, where
-// __builtin_popcountll is a libgcc call, several times slower than the instruction.
-// Not under ThreadSanitizer: target_clones resolves through an ifunc that runs
-// before TSan's runtime is up, and the binary dies before main().
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
-#define CSVBLOOM_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define CSVBLOOM_POPCNT_CLONES
-#endif
-
-CSVBLOOM_POPCNT_CLONES
-std::uint64_t popcount_range(const std::uint64_t* w, std::size_t n) noexcept {
+// Popcount passes, compiled twice (the POPCNT instruction and, for baseline
+// x86-64, where __builtin_popcountll is a libgcc call several times slower,
+// the generic bit trick) and chosen by cpu_has_popcnt() (core/common/cpu.hpp).
+// The bodies are always_inline so that each build gets its own copy.
+CSVBLOOM_ALWAYS_INLINE_FN std::uint64_t popcount_range_body(const std::uint64_t* w, std::size_t n) noexcept {
   std::uint64_t c = 0;
   for (std::size_t i = 0; i < n; ++i) c += static_cast<std::uint64_t>(__builtin_popcountll(w[i]));
   return c;
 }
 
 // hist[x] = number of 512-bit blocks with x bits set (x in 0..512).
-CSVBLOOM_POPCNT_CLONES
-void block_histogram(const std::uint64_t* w, std::size_t blocks, std::uint64_t* hist) noexcept {
+CSVBLOOM_ALWAYS_INLINE_FN void block_histogram_body(const std::uint64_t* w, std::size_t blocks,
+                                                    std::uint64_t* hist) noexcept {
   for (std::size_t b = 0; b < blocks; ++b) {
     unsigned x = 0;
     for (unsigned i = 0; i < detail::kBlockWords; ++i)
       x += static_cast<unsigned>(__builtin_popcountll(w[b * detail::kBlockWords + i]));
     ++hist[x];
   }
+}
+
+CSVBLOOM_TARGET_POPCNT std::uint64_t popcount_range_popcnt(const std::uint64_t* w, std::size_t n) noexcept {
+  return popcount_range_body(w, n);
+}
+CSVBLOOM_TARGET_POPCNT void block_histogram_popcnt(const std::uint64_t* w, std::size_t blocks,
+                                                   std::uint64_t* hist) noexcept {
+  block_histogram_body(w, blocks, hist);
+}
+
+std::uint64_t popcount_range(const std::uint64_t* w, std::size_t n) noexcept {
+  if (detail::cpu_has_popcnt()) return popcount_range_popcnt(w, n);
+  return popcount_range_body(w, n);
+}
+
+void block_histogram(const std::uint64_t* w, std::size_t blocks, std::uint64_t* hist) noexcept {
+  if (detail::cpu_has_popcnt()) return block_histogram_popcnt(w, blocks, hist);
+  block_histogram_body(w, blocks, hist);
 }
 
 }  // namespace
