@@ -11,11 +11,15 @@
 // Shards of one dataset are built with the same explicit --capacity/--fpr;
 // then a merge is byte-identical to one build over all their inputs.
 //
-// merge (library and CLI) uses this rule, `info` prints its fingerprint, and
-// the commands that reuse a filter's parameters (add, select, dedupe) check
-// against it. merge_fingerprint() covers exactly the fields the rule compares:
-// two filters have the same fingerprint iff they are compatible (up to XXH3
-// collisions).
+// merge (library and CLI) uses this rule and `info` prints its fingerprint.
+// A command that applies an existing filter to new rows (add, select, dedupe:
+// "same parameters, same key spec") uses the same rule: it copies the
+// filter's FilterParams and FilterMetadata, overwrites the fields its command
+// line gave (e.g. --key, --delimiter, --trim), and calls check_compatible;
+// fields it did not set are equal by construction, so only what the user
+// asked differently is reported. merge_fingerprint() covers exactly the fields
+// the rule compares: two filters have the same fingerprint iff they are
+// compatible (up to XXH3 collisions).
 #pragma once
 
 #include <string>
