@@ -22,6 +22,8 @@ enum class OnError : std::uint8_t { fail, skip };
 // What a stat of an input path found (expand_inputs fills these), so that
 // build_filter need not stat the path again: a 10,000-file glob otherwise
 // pays 10,000 more system calls (bench/gen `many`: ~8% of a -j1 build).
+// Public, not detail: it is part of BuildOptions::input_stats, and any caller
+// that expands directories (C++, or a binding's `build(paths)`) hands it on.
 struct InputStat {
   bool known{false};    // false: not stat'ed (found in a directory listing, "-", or the stat failed)
   bool regular{false};  // a regular file; anything else is stat'ed again by the build
@@ -88,17 +90,21 @@ struct BuildProgress {
   std::atomic<std::uint64_t> files_total{0};
 };
 
+// What expand_inputs found: a value, not out-pointers, so that a binding
+// returns it as one object.
+struct ExpandedInputs {
+  std::vector<std::string> paths;              // for BuildOptions::inputs
+  std::vector<InputStat> stats;                // one per path, for BuildOptions::input_stats
+  std::vector<std::string> empty_directories;  // given directories holding no data file (worth a warning)
+};
+
 // The inputs as given, with each directory among them replaced by the data
 // files below it (*.csv and *.tsv, plain, .gz or .zst; recursively, following
 // directory symlinks; sorted). Other paths ("-", files, names that don't
-// exist) are kept as they are, for build_filter to use or report. Directories
-// holding no data file are appended to *empty_directories. Throws Error(io)
-// when a directory can't be listed. Paths are checked on up to `threads`
-// threads (one stat each; 10,000-file globs). With `stats`, *stats gets one
-// InputStat per returned path, for BuildOptions::input_stats.
-std::vector<std::string> expand_inputs(const std::vector<std::string>& paths,
-                                       std::vector<std::string>* empty_directories = nullptr, unsigned threads = 1,
-                                       std::vector<InputStat>* stats = nullptr);
+// exist) are kept as they are, for build_filter to use or report. Throws
+// Error(io) when a directory can't be listed. Paths are checked on up to
+// `threads` threads (one stat each; 10,000-file globs).
+ExpandedInputs expand_inputs(const std::vector<std::string>& paths, unsigned threads = 1);
 
 // Checks that every input exists, is readable and not a directory, and that
 // every file's header has the key columns; collects ALL problems and throws

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "csvbloom/build.hpp"
+#include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/filter.hpp"
 #include "csvbloom/format.hpp"

@@ -73,18 +73,25 @@ class BloomFilter {
   std::uint64_t keys_inserted() const noexcept { return keys_inserted_; }
   void set_keys_inserted(std::uint64_t n) noexcept { keys_inserted_ = n; }
 
-  // insert and insert_batch require writable() (a view has no writable words).
-  void insert(const KeyHash& h) noexcept;
+  // insert and insert_batch throw Error(invalid_argument) unless writable(): a
+  // loaded file is a read-only view (and a moved-from filter has no words).
+  // Not noexcept, so that a binding turns a misuse into an exception rather
+  // than a write through a null pointer; the check is one branch per call,
+  // not per key (insert_batch checks once for its n keys).
+  void insert(const KeyHash& h);
   bool may_contain(const KeyHash& h) const noexcept;
 
   // Batched forms: prefetch the cache line of hash i + d while probing hash i.
   // insert_batch also adds n to keys_inserted.
-  void insert_batch(const KeyHash* hashes, std::size_t n) noexcept;
+  void insert_batch(const KeyHash* hashes, std::size_t n);
   // out[i] = may_contain(hashes[i]).
   void contains_batch(const KeyHash* hashes, std::size_t n, bool* out) const noexcept;
 
-  // this |= other. Throws Error(incompatible) naming what differs, and
-  // Error(invalid_argument) when this filter is a read-only view.
+  // this |= other. Throws Error(incompatible) naming every parameter that
+  // differs, and Error(invalid_argument) when this filter is a read-only view.
+  // A BloomFilter knows its parameters but not its key spec or sizing record:
+  // to merge filters from files use merge_filter() (csvbloom/compatibility.hpp),
+  // which applies the whole compatibility rule.
   void merge_from(const BloomFilter& other);
 
   FillStats fill_stats() const noexcept;

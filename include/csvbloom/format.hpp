@@ -35,8 +35,11 @@ struct LoadedFilter {
   std::uint64_t file_bytes{};
 };
 
-// Serialises the complete file image (header, payload, checksum).
-std::vector<std::uint8_t> serialize_header(const BloomFilter& f, const FilterMetadata& m);
+// Public here: what a program needs to save, load and inspect a filter file.
+// The in-memory file image and the key-spec encoder are writer plumbing, in
+// csvbloom::detail (src/core/filter/format_detail.hpp); the rule of which
+// filters are compatible, and its fingerprint, are in csvbloom/compatibility.hpp.
+
 // Writes the whole file to an open descriptor (streaming the payload, computing
 // the checksum on the way). Throws Error(io) on a short write or errno.
 void write_filter(int fd, const BloomFilter& f, const FilterMetadata& m, const std::string& path_for_errors);
@@ -80,9 +83,5 @@ LoadedFilter parse_filter(const std::uint8_t* data, std::size_t size, const std:
 // file cannot be opened or is not a regular file, Error(corrupt_filter) for
 // everything about its contents (an empty file included).
 LoadedFilter load_filter(const std::string& path, bool verify_checksum = true);
-
-// A short, stable fingerprint of everything that must match for two filters to
-// merge (layout, bits, hashes, hash, seed, key spec): 16 hex digits.
-std::string merge_fingerprint(const FilterParams& p, const FilterMetadata& m);
 
 }  // namespace csvbloom

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/json_writer.hpp"
 #include "cli/stats_json.hpp"
+#include "csvbloom/compatibility.hpp"
 #include "csvbloom/format.hpp"
 
 namespace csvbloom::cli {
@@ -51,7 +52,10 @@ int run_info(const InfoFlags& f) {
   std::printf("fill ratio:        %.4f\n", fill.fill_ratio);
   std::printf("est. distinct:     %s\n", with_commas(static_cast<std::uint64_t>(fill.estimated_distinct + 0.5)).c_str());
   std::printf("est. FPR:          %.4g\n", fill.estimated_fpr);
-  std::printf("merge fingerprint: %s (filters merge only when this matches)\n", merge_fingerprint(p, m).c_str());
+  // The fingerprint of exactly what csvbloom::check_compatible compares: the
+  // sentence is true in both directions.
+  std::printf("merge fingerprint: %s (filters are compatible, and merge, exactly when this matches)\n",
+              merge_fingerprint(p, m).c_str());
   return kExitOk;
 }
 
@@ -63,7 +67,8 @@ std::function<int()> register_info(CLI::App& app) {
   cmd->footer(
       "Verifies the file's checksum, then prints its layout, size, hashes, seed,\n"
       "key spec, fill ratio, estimated distinct keys and FPR, and the merge\n"
-      "fingerprint (two filters can be merged only when their fingerprints match).");
+      "fingerprint: two filters can be merged exactly when their fingerprints\n"
+      "match (same layout, bits, hashes, seed, key spec, capacity and FPR).");
   cmd->add_option("filter", f->filter, "Filter file")->required();
   cmd->add_flag("--json", f->json, "Print JSON for scripts");
   return [f] { return run_info(*f); };

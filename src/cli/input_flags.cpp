@@ -35,11 +35,11 @@ std::vector<std::string> gather(const InputFlags& f, unsigned threads, std::vect
       if (!line.empty()) given.push_back(line);
     }
   }
-  std::vector<std::string> empty_directories;
-  std::vector<std::string> out = expand_inputs(given, &empty_directories, threads, &stats);
-  for (const auto& dir : empty_directories)
+  ExpandedInputs expanded = expand_inputs(given, threads);
+  for (const auto& dir : expanded.empty_directories)
     spdlog::warn("{}: directory holds no *.csv or *.tsv files (plain, .gz or .zst)", dir);
-  return out;
+  stats = std::move(expanded.stats);
+  return std::move(expanded.paths);
 }
 
 }  // namespace

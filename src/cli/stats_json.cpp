@@ -7,6 +7,7 @@
 
 #include "cli/cli_common.hpp"
 #include "cli/json_writer.hpp"
+#include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
 
 namespace csvbloom::cli {

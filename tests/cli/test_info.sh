@@ -47,6 +47,18 @@ EOF
 fp=$(json_get f.json 'j["merge_fingerprint"]')
 expect_exit 0 "$CSVBLOOM" info f.bloom
 expect_out_contains "merge fingerprint: $fp"
+expect_out_contains "(filters are compatible, and merge, exactly when this matches)"
+# The fingerprint covers the sizing record, as merge does: another --capacity
+# or --fpr (same bits and hashes or not) gives another fingerprint.
+expect_exit 0 "$CSVBLOOM" build -q -o cap.bloom --key email --capacity 2001 --fpr 0.001 in.csv
+expect_exit 0 "$CSVBLOOM" info --json cap.bloom
+cp "$WORK/out" cap.json
+check "[ '$(json_get cap.json 'j["bits"]')' = '$(json_get f.json 'j["bits"]')' ]" "capacity 2001 changed the bits (test premise)"
+check "[ '$(json_get cap.json 'j["merge_fingerprint"]')' != '$fp' ]" "capacity 2000 and 2001: same merge fingerprint"
+expect_exit 0 "$CSVBLOOM" build -q -o same.bloom --key email --capacity 2000 --fpr 0.001 in.csv
+expect_exit 0 "$CSVBLOOM" info --json same.bloom
+cp "$WORK/out" same.json
+check "[ '$(json_get same.json 'j["merge_fingerprint"]')' = '$fp' ]" "the same build, another fingerprint"
 
 # ---- other key specs and layouts ----
 printf 'a;b;c\n1;2;3\n' >semi.csv

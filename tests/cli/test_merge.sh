@@ -68,7 +68,9 @@ incompatible() {
   expect_err_contains "$word"
   expect_err_contains "$other can't be merged with $base"
   check "[ ! -e $out ]" "$out was written"
+  refused_pairs+=("$base $other")
 }
+refused_pairs=()
 incompatible s0.bloom "key 'email' vs 'id'" shard1.csv --key id --capacity 10000 --fpr 0.001
 incompatible s0.bloom "key 'email' vs 'email+id'" shard1.csv --key email --key id --capacity 10000 --fpr 0.001
 incompatible s0.bloom "capacity 10000 vs 20000" shard1.csv --key email --capacity 20000 --fpr 0.001
@@ -89,6 +91,19 @@ incompatible b0.bloom "hashes 7 vs 6" shard1.csv --key email --bits 65536 --hash
 # Several differences: all of them.
 incompatible s0.bloom "trim: no vs yes, lowercase: no vs yes" shard1.csv "${common[@]}" --trim --lowercase
 no_temp_files .
+
+# ---- the merge fingerprint is the rule: equal exactly when merge accepts ----
+fingerprint() { "$CSVBLOOM" info --json "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["merge_fingerprint"])'; }
+fp0=$(fingerprint s0.bloom)
+for f in s1.bloom s2.bloom s3.bloom all.bloom merged.bloom nested.bloom; do
+  check "[ '$(fingerprint $f)' = '$fp0' ]" "$f: merge accepts it with s0.bloom, yet its fingerprint differs"
+done
+check "[ '$(fingerprint b0.bloom)' = '$(fingerprint b1.bloom)' ]" "b0/b1: mergeable, different fingerprints"
+check "[ ${#refused_pairs[@]} -eq 14 ]" "${#refused_pairs[@]} refused pairs recorded, 14 expected"
+for pair in "${refused_pairs[@]}"; do
+  set -- $pair
+  check "[ '$(fingerprint $1)' != '$(fingerprint $2)' ]" "merge refuses $2 with $1, yet their fingerprints match"
+done
 
 # ---- a failed merge leaves an existing output as it was ----
 cp all.bloom keep.bloom

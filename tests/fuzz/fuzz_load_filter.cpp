@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "core/filter/format_detail.hpp"
+#include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/query.hpp"
@@ -78,7 +80,7 @@ void exercise(const std::vector<std::uint8_t>& image) {
   if (!same_filter(lf, viafile)) fail("parse_filter and load_filter loaded different filters");
   if (lf.file_bytes != image.size()) fail("file_bytes");
 
-  const std::vector<std::uint8_t> again = serialize_header(lf.filter, lf.metadata);
+  const std::vector<std::uint8_t> again = detail::serialize_header(lf.filter, lf.metadata);
   LoadedFilter rt = parse_filter(again.data(), again.size(), "round trip");  // must not throw
   if (!same_filter(lf, rt)) fail("serialise + parse does not round-trip");
   const std::uint32_t header_bytes = image[12] | image[13] << 8 | image[14] << 16 | static_cast<std::uint32_t>(image[15]) << 24;

@@ -25,11 +25,13 @@
 #include <vector>
 
 #include "temp_dir.hpp"
+#include "core/filter/format_detail.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/math.hpp"
 
 using namespace csvbloom;
+using csvbloom::detail::serialize_header;  // writer plumbing, not public API
 namespace fs = std::filesystem;
 
 namespace {
@@ -425,42 +427,6 @@ TEST_CASE("format: writers refuse metadata the reader would reject", "[format]")
   CHECK_THROWS_AS(serialize_header(golden_filter(), m), Error);
   m.key.columns.assign(kMaxKeyColumns, KeyColumn{"c", 0});
   CHECK_NOTHROW(serialize_header(golden_filter(), m));
-}
-
-TEST_CASE("merge_fingerprint covers exactly what must match", "[format]") {
-  const BloomFilter f = golden_filter();
-  const FilterMetadata m = golden_metadata();
-  const std::string base = merge_fingerprint(f.params(), m);
-  CHECK(base.size() == 16);
-  CHECK(base.find_first_not_of("0123456789abcdef") == std::string::npos);
-  CHECK(base == "b8b7d266455d475d");  // pinned
-
-  FilterMetadata sized = m;
-  sized.capacity = 5;
-  sized.target_fpr = 0.2;
-  CHECK(merge_fingerprint(f.params(), sized) == base);  // sizing inputs do not matter
-
-  FilterParams p = f.params();
-  p.seed = 1;
-  CHECK(merge_fingerprint(p, m) != base);
-  p = f.params();
-  p.bits *= 2;
-  CHECK(merge_fingerprint(p, m) != base);
-  p = f.params();
-  p.hashes = 6;
-  CHECK(merge_fingerprint(p, m) != base);
-  p = f.params();
-  p.layout = Layout::classic;
-  CHECK(merge_fingerprint(p, m) != base);
-  FilterMetadata k = m;
-  k.key.normalization.lowercase = true;
-  CHECK(merge_fingerprint(f.params(), k) != base);
-  k = m;
-  k.key.columns = {KeyColumn{"id2", 0}};
-  CHECK(merge_fingerprint(f.params(), k) != base);
-  k = m;
-  k.key.dialect.delimiter = '\t';
-  CHECK(merge_fingerprint(f.params(), k) != base);
 }
 
 TEST_CASE("AtomicFileWriter: commit replaces, abandoning leaves the old file", "[format]") {

@@ -12,7 +12,7 @@
 // paths where readers abandon ledger slots: a bad row under OnError::fail
 // (same first error as the single-threaded build), OnError::skip (same
 // counts), and a cancel raised while the build is in full flight (always
-// Error(cancelled), never a hang). tests/unit/test_pipeline.cpp checks
+// Error(cancelled), never a hang). tests/unit/test_build_*.cpp check
 // correctness against the reference reader; this file is about races.
 #include <fcntl.h>
 #include <sys/stat.h>

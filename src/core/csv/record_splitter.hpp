@@ -67,8 +67,7 @@ class RecordSplitter {
   RecordSplitter(char delimiter, char quote, std::vector<std::uint32_t> key_columns)
       : delimiter_(delimiter), quote_(quote), key_columns_(std::move(key_columns)) {
     for (auto c : key_columns_) max_key_column_ = std::max(max_key_column_, c);
-    static const bool avx2 = have_avx2();
-    avx2_ = avx2;
+    avx2_ = cpu_has_avx2();  // copied once per splitter: next() reads a member, per record
     fields_.resize(max_key_column_ + 1);
   }
 

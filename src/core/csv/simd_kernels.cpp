@@ -1,22 +1,16 @@
 // simd_kernels.cpp: AVX2 versions of the byte-proportional loops (see
-// simd_kernels.hpp). Only the functions marked target(...) use AVX2.
+// simd_kernels.hpp). Only the functions marked CSVBLOOM_TARGET_AVX2 use AVX2.
 #include "core/csv/simd_kernels.hpp"
 
-#if defined(__x86_64__)
+#if CSVBLOOM_X86_DISPATCH
 #include <immintrin.h>
 #endif
 
 namespace csvbloom::detail {
 
-#if defined(__x86_64__)
+#if CSVBLOOM_X86_DISPATCH
 
-bool have_avx2() noexcept {
-  __builtin_cpu_init();
-  // PCLMUL too (the structural parser's prefix XOR): every AVX2 CPU has it.
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul");
-}
-
-__attribute__((target("avx2,popcnt"))) TailStop scan_tail_avx2(const char* p, const char* end, char delimiter,
+CSVBLOOM_TARGET_AVX2 TailStop scan_tail_avx2(const char* p, const char* end, char delimiter,
                                                                char quote) noexcept {
   const __m256i vd = _mm256_set1_epi8(delimiter);
   const __m256i vn = _mm256_set1_epi8('\n');
@@ -45,7 +39,7 @@ __attribute__((target("avx2,popcnt"))) TailStop scan_tail_avx2(const char* p, co
   return {p, delims, TailStop::short_input};
 }
 
-__attribute__((target("avx2"))) QuoteNewlineCount count_quotes_newlines_avx2(const char* p, std::size_t n,
+CSVBLOOM_TARGET_AVX2 QuoteNewlineCount count_quotes_newlines_avx2(const char* p, std::size_t n,
                                                                              char quote) noexcept {
   QuoteNewlineCount c;
   const char* end = p + n;
@@ -77,7 +71,6 @@ __attribute__((target("avx2"))) QuoteNewlineCount count_quotes_newlines_avx2(con
 
 #else
 
-bool have_avx2() noexcept { return false; }
 TailStop scan_tail_avx2(const char* p, const char*, char, char) noexcept { return {p, 0, TailStop::short_input}; }
 QuoteNewlineCount count_quotes_newlines_avx2(const char* p, std::size_t n, char quote) noexcept {
   return count_quotes_newlines(p, n, quote);

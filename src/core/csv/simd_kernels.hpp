@@ -1,9 +1,8 @@
 // simd_kernels.hpp: the two byte-proportional loops of a build, in an AVX2
 // version chosen at run time when the CPU has it (the SSE2 versions in
-// byte_scan.hpp and record_splitter.hpp are the baseline: Debian's x86-64
-// target has no AVX2). The AVX2 code lives only in functions marked
-// target("avx2,popcnt") in simd_kernels.cpp, so nothing else is compiled for
-// AVX2 and the binary runs on any x86-64.
+// byte_scan.hpp and record_splitter.hpp are the baseline). How code is
+// compiled for and chosen by CPU, and why the binary carries both builds:
+// core/common/cpu.hpp.
 //
 // Measured on bench/gen's medium set (callgrind, AMD EPYC): the AVX2 quote/
 // newline count takes 45 instructions per row (SSE2: 85); with the tail scan,
@@ -13,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/common/cpu.hpp"
 #include "core/csv/byte_scan.hpp"
 
 namespace csvbloom::detail {
@@ -28,18 +28,12 @@ struct TailStop {
   } kind;
 };
 
-// True when this CPU runs the AVX2 kernels (decided once).
-bool have_avx2() noexcept;
-
-// `p` is at a field start that is not a quote. Scans 32-byte blocks.
+// Call only when cpu_has_avx2(). `p` is at a field start that is not a quote. Scans 32-byte blocks.
 TailStop scan_tail_avx2(const char* p, const char* end, char delimiter, char quote) noexcept;
 QuoteNewlineCount count_quotes_newlines_avx2(const char* p, std::size_t n, char quote) noexcept;
 
 inline QuoteNewlineCount count_quotes_newlines_fast(const char* p, std::size_t n, char quote) noexcept {
-#if defined(__x86_64__)
-  static const bool avx2 = have_avx2();
-  if (avx2) return count_quotes_newlines_avx2(p, n, quote);
-#endif
+  if (cpu_has_avx2()) return count_quotes_newlines_avx2(p, n, quote);
   return count_quotes_newlines(p, n, quote);
 }
 

@@ -4,7 +4,9 @@
 
 #include <cstring>
 
-#if defined(__x86_64__)
+#include "core/common/cpu.hpp"
+
+#if CSVBLOOM_X86_DISPATCH
 #include <immintrin.h>
 #endif
 
@@ -25,34 +27,24 @@ namespace {
 #undef CSVBLOOM_SP_NS
 #undef CSVBLOOM_SP_AVX2
 
-#if defined(__x86_64__)
-// Everything defined between push and pop is compiled for AVX2, POPCNT and
-// PCLMUL; it is called only when have_avx2() says the CPU has all three.
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,popcnt,pclmul"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,popcnt,pclmul")
-#endif
+#if CSVBLOOM_X86_DISPATCH
+// Everything defined in the region is compiled for AVX2, POPCNT and PCLMUL;
+// it is called only when cpu_has_avx2() (core/common/cpu.hpp).
+CSVBLOOM_AVX2_REGION_BEGIN
 #define CSVBLOOM_SP_NS avx2
 #define CSVBLOOM_SP_AVX2 1
 #include "core/csv/structural_parser_body.inc"
 #undef CSVBLOOM_SP_NS
 #undef CSVBLOOM_SP_AVX2
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+CSVBLOOM_AVX2_REGION_END
 #endif
 
 }  // namespace
 
 const char* parse_clean_records(const char* p, const char* until, const char* limit, const CleanParseContext& ctx,
                                 RecordSplitter& sp, KeyBatch& batch, CleanParseCounts& counts) {
-#if defined(__x86_64__)
-  static const bool avx2_ok = have_avx2();
-  if (avx2_ok) return avx2::parse_clean(p, until, limit, ctx, sp, batch, counts);
+#if CSVBLOOM_X86_DISPATCH
+  if (cpu_has_avx2()) return avx2::parse_clean(p, until, limit, ctx, sp, batch, counts);
 #endif
   return baseline::parse_clean(p, until, limit, ctx, sp, batch, counts);
 }

@@ -22,10 +22,19 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "core/common/cpu.hpp"
 #include "core/filter/filter_impl.hpp"
+#include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/math.hpp"
+
+#if defined(__GNUC__)
+#define CSVBLOOM_ALWAYS_INLINE_FN inline __attribute__((always_inline))
+#else
+#define CSVBLOOM_ALWAYS_INLINE_FN inline
+#endif
 
 namespace csvbloom {
 namespace {
@@ -43,33 +52,43 @@ constexpr std::size_t kInsertPrefetchDistance = 32;
 
 std::string str(std::uint64_t v) { return std::to_string(v); }
 
-// Popcount passes. Compiled twice (POPCNT instruction and the generic bit
-// trick) and picked at load time: Debian builds for baseline x86-64, where
-// __builtin_popcountll is a libgcc call, several times slower than the instruction.
-// Not under ThreadSanitizer: target_clones resolves through an ifunc that runs
-// before TSan's runtime is up, and the binary dies before main().
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
-#define CSVBLOOM_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define CSVBLOOM_POPCNT_CLONES
-#endif
-
-CSVBLOOM_POPCNT_CLONES
-std::uint64_t popcount_range(const std::uint64_t* w, std::size_t n) noexcept {
+// Popcount passes, compiled twice (the POPCNT instruction and, for baseline
+// x86-64, where __builtin_popcountll is a libgcc call several times slower,
+// the generic bit trick) and chosen by cpu_has_popcnt() (core/common/cpu.hpp).
+// The bodies are always_inline so that each build gets its own copy.
+CSVBLOOM_ALWAYS_INLINE_FN std::uint64_t popcount_range_body(const std::uint64_t* w, std::size_t n) noexcept {
   std::uint64_t c = 0;
   for (std::size_t i = 0; i < n; ++i) c += static_cast<std::uint64_t>(__builtin_popcountll(w[i]));
   return c;
 }
 
 // hist[x] = number of 512-bit blocks with x bits set (x in 0..512).
-CSVBLOOM_POPCNT_CLONES
-void block_histogram(const std::uint64_t* w, std::size_t blocks, std::uint64_t* hist) noexcept {
+CSVBLOOM_ALWAYS_INLINE_FN void block_histogram_body(const std::uint64_t* w, std::size_t blocks,
+                                                    std::uint64_t* hist) noexcept {
   for (std::size_t b = 0; b < blocks; ++b) {
     unsigned x = 0;
     for (unsigned i = 0; i < detail::kBlockWords; ++i)
       x += static_cast<unsigned>(__builtin_popcountll(w[b * detail::kBlockWords + i]));
     ++hist[x];
   }
+}
+
+CSVBLOOM_TARGET_POPCNT std::uint64_t popcount_range_popcnt(const std::uint64_t* w, std::size_t n) noexcept {
+  return popcount_range_body(w, n);
+}
+CSVBLOOM_TARGET_POPCNT void block_histogram_popcnt(const std::uint64_t* w, std::size_t blocks,
+                                                   std::uint64_t* hist) noexcept {
+  block_histogram_body(w, blocks, hist);
+}
+
+std::uint64_t popcount_range(const std::uint64_t* w, std::size_t n) noexcept {
+  if (detail::cpu_has_popcnt()) return popcount_range_popcnt(w, n);
+  return popcount_range_body(w, n);
+}
+
+void block_histogram(const std::uint64_t* w, std::size_t blocks, std::uint64_t* hist) noexcept {
+  if (detail::cpu_has_popcnt()) return block_histogram_popcnt(w, blocks, hist);
+  block_histogram_body(w, blocks, hist);
 }
 
 }  // namespace
@@ -157,9 +176,18 @@ BloomFilter& BloomFilter::operator=(BloomFilter&& o) noexcept {
 
 BloomFilter::~BloomFilter() = default;
 
-// Precondition for insert/insert_batch: writable() (checked in debug builds by
-// the null write; a read-only view has mutable_words_ == nullptr).
-void BloomFilter::insert(const KeyHash& h) noexcept {
+namespace {
+[[noreturn]] void throw_read_only() {
+  throw Error(ErrorKind::invalid_argument,
+              "cannot insert into a read-only filter (a loaded file view, or a moved-from filter): copy it into a "
+              "new BloomFilter with merge_from first");
+}
+}  // namespace
+
+// One predictable branch per call (a read-only view has mutable_words_ ==
+// nullptr); insert_batch pays it once per batch of thousands of keys.
+void BloomFilter::insert(const KeyHash& h) {
+  if (mutable_words_ == nullptr) [[unlikely]] throw_read_only();
   if (params_.layout == Layout::blocked512)
     detail::blocked_insert(mutable_words_, params_.bits / kBlockBits, params_.hashes, h);
   else
@@ -173,7 +201,8 @@ bool BloomFilter::may_contain(const KeyHash& h) const noexcept {
   return detail::classic_contains(words_, params_.bits, params_.hashes, h);
 }
 
-void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) noexcept {
+void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) {
+  if (mutable_words_ == nullptr) [[unlikely]] throw_read_only();
   std::uint64_t* w = mutable_words_;
   const std::uint32_t k = params_.hashes;
   const std::uint64_t bits = params_.bits;
@@ -233,18 +262,16 @@ void BloomFilter::contains_batch(const KeyHash* hashes, std::size_t n, bool* out
 }
 
 void BloomFilter::merge_from(const BloomFilter& other) {
-  const FilterParams& a = params_;
-  const FilterParams& b = other.params_;
-  std::string diff;
-  auto note = [&diff](const std::string& what) { diff += (diff.empty() ? "" : ", ") + what; };
-  if (a.layout != b.layout) note(std::string("layout ") + layout_name(a.layout) + " vs " + layout_name(b.layout));
-  if (a.bits != b.bits) note("bits " + str(a.bits) + " vs " + str(b.bits));
-  if (a.hashes != b.hashes) note("hashes " + str(a.hashes) + " vs " + str(b.hashes));
-  if (a.seed != b.seed) note("seed " + str(a.seed) + " vs " + str(b.seed));
-  if (a.hash != b.hash)
-    note("hash algorithm " + str(static_cast<unsigned>(a.hash)) + " vs " + str(static_cast<unsigned>(b.hash)));
-  if (!diff.empty())
+  // The parameter half of the one compatibility rule (csvbloom/compatibility.hpp):
+  // a BloomFilter does not carry its key spec or sizing record, so those are
+  // equal here by construction; merge_filter() compares them too.
+  const std::vector<std::string> d =
+      compatibility_differences(params_, FilterMetadata{}, other.params_, FilterMetadata{});
+  if (!d.empty()) {
+    std::string diff;
+    for (const std::string& x : d) diff += (diff.empty() ? "" : ", ") + x;
     throw Error(ErrorKind::incompatible, "cannot merge filters with different parameters: " + diff);
+  }
   if (!writable())
     throw Error(ErrorKind::invalid_argument, "cannot merge into a read-only filter (a loaded file view)");
   const std::size_t n = static_cast<std::size_t>(params_.bits / 64);

@@ -35,6 +35,7 @@
 
 #include "core/filter/filter_impl.hpp"
 #include "csvbloom/error.hpp"
+#include "core/filter/format_detail.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/math.hpp"
 
@@ -86,8 +87,10 @@ std::uint32_t get_u32(const std::uint8_t* p) { return static_cast<std::uint32_t>
 std::uint64_t get_u64(const std::uint8_t* p) { return get_le(p, 8); }
 double get_f64(const std::uint8_t* p) { return std::bit_cast<double>(get_u64(p)); }
 
+}  // namespace
+
 // The key spec as stored (after the fixed prefix) and as fingerprinted.
-void encode_key_spec(std::vector<std::uint8_t>& out, const KeySpec& k) {
+void detail::encode_key_spec(std::vector<std::uint8_t>& out, const KeySpec& k) {
   if (k.columns.size() > kMaxKeyColumns)
     throw Error(ErrorKind::invalid_argument,
                 "a key has at most " + str(kMaxKeyColumns) + " columns (got " + str(k.columns.size()) + ")");
@@ -110,6 +113,8 @@ void encode_key_spec(std::vector<std::uint8_t>& out, const KeySpec& k) {
   }
 }
 
+namespace {
+
 // Everything before the payload: exactly header_bytes bytes.
 std::vector<std::uint8_t> encode_header(const BloomFilter& f, const FilterMetadata& m) {
   const FilterParams& p = f.params();
@@ -128,7 +133,7 @@ std::vector<std::uint8_t> encode_header(const BloomFilter& f, const FilterMetada
   put_u64(out, f.keys_inserted());
   put_u64(out, m.capacity);
   put_f64(out, m.target_fpr);
-  encode_key_spec(out, m.key);
+  detail::encode_key_spec(out, m.key);
   const std::size_t header_bytes = (out.size() + kHeaderAlign - 1) / kHeaderAlign * kHeaderAlign;
   if (header_bytes > std::numeric_limits<std::uint32_t>::max())
     throw Error(ErrorKind::invalid_argument, "key spec too large for the file header (" + str(header_bytes) + " bytes)");
@@ -355,7 +360,7 @@ mode_t current_umask() {
 
 // ---- writing ----
 
-std::vector<std::uint8_t> serialize_header(const BloomFilter& f, const FilterMetadata& m) {
+std::vector<std::uint8_t> detail::serialize_header(const BloomFilter& f, const FilterMetadata& m) {
   std::vector<std::uint8_t> out = encode_header(f, m);
   const std::size_t header_bytes = out.size();
   const std::span<const std::uint64_t> words = f.words();
@@ -561,24 +566,6 @@ LoadedFilter load_filter(const std::string& path, bool verify_checksum) {
     f.set_keys_inserted(h.keys_inserted);
     return LoadedFilter{std::move(f), h.metadata, size};
   }
-}
-
-std::string merge_fingerprint(const FilterParams& p, const FilterMetadata& m) {
-  // Canonical bytes: a domain tag, the parameters that decide bit positions,
-  // and the key spec (which decides the hashed bytes). Not capacity, target
-  // FPR or keys_inserted: filters sized differently but built alike merge.
-  std::vector<std::uint8_t> bytes;
-  static constexpr char kTag[] = "csvbloom-merge-v1";
-  bytes.insert(bytes.end(), kTag, kTag + sizeof kTag - 1);
-  put_u8(bytes, static_cast<std::uint8_t>(p.layout));
-  put_u8(bytes, static_cast<std::uint8_t>(p.hash));
-  put_u32(bytes, p.hashes);
-  put_u64(bytes, p.bits);
-  put_u64(bytes, p.seed);
-  encode_key_spec(bytes, m.key);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(XXH3_64bits(bytes.data(), bytes.size())));
-  return hex;
 }
 
 }  // namespace csvbloom

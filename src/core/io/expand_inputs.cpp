@@ -39,12 +39,11 @@ std::vector<std::string> data_files_below(const std::string& dir) {
 
 }  // namespace
 
-std::vector<std::string> expand_inputs(const std::vector<std::string>& paths,
-                                       std::vector<std::string>* empty_directories, unsigned threads,
-                                       std::vector<InputStat>* stats) {
-  // One stat per path, on the build's threads rather than serially (bench/gen
-  // `many`, -j2: 115.9 ms, 123.6 serial). What they find is handed on in
-  // *stats, so that planning does not stat the same paths again.
+ExpandedInputs expand_inputs(const std::vector<std::string>& paths, unsigned threads) {
+  // One stat per path, on the build's threads: a 10,000-file glob paid
+  // 10,000 serial stat calls here before planning (bench/gen `many`, -j2,
+  // hyperfine 20 runs: 123.6 -> 115.9 ms). What they find is handed on in
+  // .stats, so that planning does not stat the same paths again.
   struct Found {
     InputStat stat;
     bool directory{false};
@@ -55,24 +54,21 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& paths,
     if (paths[i] == "-" || ::stat(paths[i].c_str(), &st) != 0) return;
     found[i] = {{true, S_ISREG(st.st_mode), static_cast<std::uint64_t>(st.st_size)}, S_ISDIR(st.st_mode)};
   });
-  std::vector<std::string> out;
-  out.reserve(paths.size());
-  if (stats) {
-    stats->clear();
-    stats->reserve(paths.size());
-  }
+  ExpandedInputs r;
+  r.paths.reserve(paths.size());
+  r.stats.reserve(paths.size());
   for (std::size_t i = 0; i < paths.size(); ++i) {
     if (!found[i].directory) {
-      out.push_back(paths[i]);
-      if (stats) stats->push_back(found[i].stat);
+      r.paths.push_back(paths[i]);
+      r.stats.push_back(found[i].stat);
       continue;
     }
     std::vector<std::string> below = data_files_below(paths[i]);
-    if (below.empty() && empty_directories) empty_directories->push_back(paths[i]);
-    out.insert(out.end(), std::make_move_iterator(below.begin()), std::make_move_iterator(below.end()));
-    if (stats) stats->resize(out.size());  // listed, not stat'ed: unknown
+    if (below.empty()) r.empty_directories.push_back(paths[i]);
+    r.paths.insert(r.paths.end(), std::make_move_iterator(below.begin()), std::make_move_iterator(below.end()));
+    r.stats.resize(r.paths.size());  // listed, not stat'ed: unknown
   }
-  return out;
+  return r;
 }
 
 }  // namespace csvbloom
