@@ -84,6 +84,11 @@ class BloomFilter {
   // Batched forms: prefetch the cache line of hash i + d while probing hash i.
   // insert_batch also adds n to keys_inserted.
   void insert_batch(const KeyHash* hashes, std::size_t n);
+  // In order: was_new[i] = !may_contain(hashes[i]) at that moment, and the
+  // new ones are inserted (a key twice in the batch is new once). Adds the
+  // new ones to keys_inserted and returns how many. For first-occurrence
+  // deduplication; requires writable() (Error(invalid_argument) otherwise).
+  std::size_t insert_new_batch(const KeyHash* hashes, std::size_t n, bool* was_new);
   // out[i] = may_contain(hashes[i]).
   void contains_batch(const KeyHash* hashes, std::size_t n, bool* out) const noexcept;
 

@@ -6,6 +6,8 @@
 // output is the same bytes for any thread count. Kept records are written as
 // runs of the batch's record bytes (records are back to back there), with
 // no copy.
+#include <memory>
+
 #include "core/consumers/hash_keys.hpp"
 #include "core/consumers/row_output.hpp"
 #include "core/pipeline/chunk_driver.hpp"
@@ -36,14 +38,21 @@ class Deduplicator final : public BatchConsumer {
         sink_->write({p, static_cast<std::size_t>(keys.row_data(run_end - 1) + keys.row_size(run_end - 1) - p)});
       }
     };
+    if (n > new_capacity_) {
+      was_new_.reset(new bool[n]);
+      new_capacity_ = n;
+    }
+    // Runs of non-empty keys through the filter; an empty key is no key: kept,
+    // never inserted (as build never inserts one).
+    for (std::size_t i = 0; i < n;) {
+      std::size_t e = i;
+      while (e < n && keys.key_size(e) != 0) ++e;
+      if (e > i) filter_.insert_new_batch(h + i, e - i, was_new_.get() + i);
+      if (e < n) was_new_[e] = true;
+      i = e + 1;
+    }
     for (std::size_t i = 0; i < n; ++i) {
-      bool keep = true;
-      if (keys.key_size(i) != 0) {  // an empty key is no key: always kept
-        keep = !filter_.may_contain(h[i]);
-        if (keep) {
-          filter_.insert(h[i]);  // counts itself in keys_inserted
-        }
-      }
+      const bool keep = was_new_[i];
       if (!keep) {
         flush();
         run_begin = run_end = i + 1;
@@ -70,6 +79,8 @@ class Deduplicator final : public BatchConsumer {
   RowSink* sink_;
   HeaderGate header_;
   std::uint64_t written_{0}, dropped_{0};
+  std::unique_ptr<bool[]> was_new_;
+  std::size_t new_capacity_{0};
 };
 
 // Σ over the keys inserted of the FPR the filter had when each was tested:

@@ -241,6 +241,38 @@ void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) {
   keys_inserted_ += n;
 }
 
+std::size_t BloomFilter::insert_new_batch(const KeyHash* hashes, std::size_t n, bool* was_new) {
+  if (mutable_words_ == nullptr) [[unlikely]] throw_read_only();
+  std::uint64_t* w = mutable_words_;
+  const std::uint32_t k = params_.hashes;
+  const std::uint64_t bits = params_.bits;
+  std::size_t added = 0;
+  // In order, so that a key repeated within the batch is new only the first
+  // time; the line of key i + d is prefetched for writing, as insert_batch does.
+  if (params_.layout == Layout::blocked512) {
+    const std::uint64_t blocks = bits / kBlockBits;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kInsertPrefetchDistance < n)
+        __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kInsertPrefetchDistance]), 1);
+      const bool fresh = !detail::blocked_contains(w, blocks, k, hashes[i]);
+      if (fresh) detail::blocked_insert(w, blocks, k, hashes[i]);
+      was_new[i] = fresh;
+      added += fresh;
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kInsertPrefetchDistance < n)
+        __builtin_prefetch(w + (detail::mulhi64(hashes[i + kInsertPrefetchDistance].lo, bits) >> 6), 1);
+      const bool fresh = !detail::classic_contains(w, bits, k, hashes[i]);
+      if (fresh) detail::classic_insert(w, bits, k, hashes[i]);
+      was_new[i] = fresh;
+      added += fresh;
+    }
+  }
+  keys_inserted_ += added;
+  return added;
+}
+
 void BloomFilter::contains_batch(const KeyHash* hashes, std::size_t n, bool* out) const noexcept {
   const std::uint64_t* w = words_;
   const std::uint32_t k = params_.hashes;
