@@ -44,6 +44,7 @@ const char* compression_name(Compression c) noexcept {
 }
 
 namespace {
+constexpr std::size_t kMagicBytes = 4;  // detect_compression's longest magic (zstd's)
 enum class GzipPhase : std::uint8_t { header, body, member_end };
 constexpr unsigned kGzipReservedFlags = 0xe0;  // RFC 1952: must be zero (zlib rejects them too)
 
@@ -84,10 +85,11 @@ struct StreamDecoder::Codec {
 StreamDecoder::StreamDecoder(int fd, std::string path, std::size_t input_buffer_bytes)
     : fd_(fd),
       path_(std::move(path)),
-      in_(new unsigned char[std::max<std::size_t>(input_buffer_bytes, 1)]),
-      in_cap_(std::max<std::size_t>(input_buffer_bytes, 1)),
+      in_(new unsigned char[std::max<std::size_t>(input_buffer_bytes, kMagicBytes)]),
+      in_cap_(std::max<std::size_t>(input_buffer_bytes, kMagicBytes)),
+      read_size_(std::max<std::size_t>(input_buffer_bytes, 1)),
       codec_(new Codec) {
-  while (in_len_ < 4 && fill()) {
+  while (in_len_ < kMagicBytes && fill()) {
   }
   compression_ = detect_compression(in_.get(), in_len_);
   if (compression_ == Compression::gzip) {
@@ -112,7 +114,7 @@ bool StreamDecoder::fill() {
   }
   if (in_len_ == in_cap_) return true;  // full of unused input: the codec must take some first
   for (;;) {
-    ssize_t r = ::read(fd_, in_.get() + in_len_, in_cap_ - in_len_);
+    ssize_t r = ::read(fd_, in_.get() + in_len_, std::min(read_size_, in_cap_ - in_len_));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) throw Error(ErrorKind::io, std::string("read failed: ") + std::strerror(errno), path_);
     if (r == 0) {

@@ -36,8 +36,8 @@ class StreamDecoder {
   static constexpr std::size_t kDefaultInputBuffer = 256u << 10;
 
   // Does not own fd. Reads the first bytes to detect the format.
-  // input_buffer_bytes: the raw read size; tests make it tiny so that gzip
-  // headers and trailers straddle reads.
+  // input_buffer_bytes: the raw read size; tests make it as small as 1 byte
+  // so that gzip headers and trailers straddle reads.
   StreamDecoder(int fd, std::string path, std::size_t input_buffer_bytes = kDefaultInputBuffer);
   ~StreamDecoder();
   StreamDecoder(const StreamDecoder&) = delete;
@@ -60,7 +60,8 @@ class StreamDecoder {
   std::string path_;
   Compression compression_{Compression::none};
   std::unique_ptr<unsigned char[]> in_;
-  std::size_t in_cap_;
+  std::size_t in_cap_;      // at least the 4 bytes that detection needs
+  std::size_t read_size_;   // the most one read() asks for
   std::size_t in_pos_{0}, in_len_{0};
   bool in_eof_{false};
   std::uint64_t raw_read_{0};
