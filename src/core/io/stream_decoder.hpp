@@ -31,8 +31,8 @@ const char* compression_name(Compression c) noexcept;
 
 class StreamDecoder {
  public:
-  // 256 KiB: the raw read size. Large enough that the read system calls cost
-  // nothing beside decoding (~1 GB/s of output from ~250 MB/s of input).
+  // 256 KiB: the raw read size, kept from the zlib decoder; not re-tuned for
+  // ISA-L (bench/peers/inflate_floor --in KiB measures other sizes).
   static constexpr std::size_t kDefaultInputBuffer = 256u << 10;
 
   // Does not own fd. Reads the first bytes to detect the format.
