@@ -80,4 +80,55 @@ m = re.search(r"sizing for ([\d,]+) keys", open(sys.argv[1]).read())
 n = int(m.group(1).replace(",", ""))
 assert 15000 <= n <= 60000, n
 PY
+# The gzip decoder (ISA-L since 2026-12-04): every thread count gives the
+# plain build's bytes, from one member, from six members of three levels and
+# an empty one, and from a member whose header has a file name (FNAME).
+python3 - <<'PY'
+import gzip, io
+data = open("plain.csv", "rb").read()
+cut = [0, 1, 17, len(data) // 3, len(data) // 2 + 5, len(data)]
+with open("multi.csv.gz", "wb") as f:
+    for a, b in zip(cut, cut[1:]):
+        f.write(gzip.compress(data[a:b], compresslevel=[1, 6, 9][a % 3]))
+    f.write(gzip.compress(b""))  # an empty member at the end
+with open("named.csv.gz", "wb") as f:
+    with gzip.GzipFile(filename="named.csv", mode="wb", fileobj=f, mtime=0) as g:
+        g.write(data)
+PY
+for f in data.csv.gz multi.csv.gz named.csv.gz; do
+  for j in 1 2 7; do
+    expect_exit 0 "$CSVBLOOM" build -q -o j.bloom "${B[@]}" -j "$j" "$f"
+    same_file j.bloom ref.bloom "$f at -j$j"
+  done
+done
+expect_exit 0 "$CSVBLOOM" build -q -o j.bloom "${B[@]}" -j 2 - < multi.csv.gz
+same_file j.bloom ref.bloom "multi-member gzip on stdin"
+
+# A flipped CRC-32 byte, a wrong ISIZE, garbage after the last member, a cut
+# in the trailer: exit 2 naming the file, the old output untouched.
+python3 - <<'PY'
+import gzip
+d = open("data.csv.gz", "rb").read()
+def put(name, b): open(name, "wb").write(b)
+crc = bytearray(d); crc[-8] ^= 0x01; put("badcrc.csv.gz", bytes(crc))
+size = bytearray(d); size[-2] ^= 0x10; put("badsize.csv.gz", bytes(size))
+put("garbage.csv.gz", d + b"not gzip")
+put("trailer.csv.gz", d[:-3])
+# the CRC-32 of the third member of multi.csv.gz
+data = open("plain.csv", "rb").read()
+end3 = sum(len(gzip.compress(data[a:b], compresslevel=[1, 6, 9][a % 3])) for a, b in [(0, 1), (1, 17), (17, len(data) // 3)])
+m = bytearray(open("multi.csv.gz", "rb").read()); m[end3 - 8] ^= 0xFF; put("badmulti.csv.gz", bytes(m))
+PY
+for f in badcrc.csv.gz badsize.csv.gz garbage.csv.gz trailer.csv.gz badmulti.csv.gz; do
+  for j in 1 2; do
+    expect_exit 2 "$CSVBLOOM" build -q -o keep.bloom "${B[@]}" -j "$j" "$f"
+    expect_err_contains "$f"
+    same_file keep.bloom ref.bloom "after $f at -j$j"
+  done
+done
+expect_exit 2 "$CSVBLOOM" build -q -o keep.bloom "${B[@]}" badcrc.csv.gz
+expect_err_contains "incorrect data check"
+expect_exit 2 "$CSVBLOOM" build -q -o keep.bloom "${B[@]}" trailer.csv.gz
+expect_err_contains "truncated gzip"
+ls -a | grep -q '\.keep\.bloom\.tmp-' && fail "temp file left behind" || pass
 finish
