@@ -386,7 +386,8 @@ void register_filter(py::module_& m) {
   py::class_<Filter>(m, "Filter", "A csvbloom filter file, mapped read-only. Open with Filter.open(path).")
       .def_static(
           "open",
-          [](std::string path, bool verify) {
+          [](py::object path_arg, bool verify) {
+            std::string path = py::module_::import("os").attr("fspath")(path_arg).cast<std::string>();
             py::gil_scoped_release nogil;  // the checksum pass reads the whole file
             return std::make_unique<Filter>(std::move(path), verify);
           },
@@ -435,13 +436,15 @@ void register_filter(py::module_& m) {
           "Distinct keys estimated from the fill (reads the whole bit array). There is no\n"
           "len(): a Bloom filter knows its size only approximately.")
       .def_property_readonly("key_columns", &Filter::key_columns, "Number of key columns (1 for a single key).")
-      .def("__reduce__",
-           [](const Filter& f) {
-             // Pickled as "open this path again" (Dask ships filters to workers
-             // that see the same file system); the bits are not copied.
-             return py::make_tuple(py::module_::import("csvbloom").attr("Filter").attr("open"),
-                                   py::make_tuple(f.path(), f.verify()));
-           })
+      // Pickled as "open this path again" (Dask ships filters to workers that
+      // see the same file system); the bits are not copied.
+      .def(py::pickle([](const Filter& f) { return py::make_tuple(f.path(), f.verify()); },
+                      [](py::tuple t) {
+                        std::string path = t[0].cast<std::string>();
+                        const bool verify = t[1].cast<bool>();
+                        py::gil_scoped_release nogil;
+                        return std::make_unique<Filter>(std::move(path), verify);
+                      }))
       .def("__repr__", [](const Filter& f) {
         const auto& p = f.loaded().filter.params();
         return "<csvbloom.Filter '" + f.path() + "': " + layout_name(p.layout) + ", " + std::to_string(p.bits) +
