@@ -56,10 +56,10 @@ class Filter {
   std::size_t key_columns() const { return lf_->metadata.key.column_count(); }
 
   bool contains_one(py::handle key) {
-    Batch b(*this);
+    Batch b(*this, 1);  // no GIL release: one key costs less than the release
     b.add(key, 0);
     bool hit = false;
-    b.answer(&hit);
+    if (!b.answer(&hit)) throw_encode_error(b, 0);
     return hit;
   }
 
@@ -69,9 +69,9 @@ class Filter {
   // One batch's keys; add() needs the GIL, answer() must run without it.
   class Batch {
    public:
-    explicit Batch(const Filter& f) : f_(f) {
-      refs_.reserve(kBatch);
-      hashes_.resize(kBatch);
+    explicit Batch(const Filter& f, std::size_t capacity = kBatch) : f_(f) {
+      refs_.reserve(capacity);
+      hashes_.resize(capacity);
     }
     std::size_t size() const { return refs_.size(); }
     void clear() {

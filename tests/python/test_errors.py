@@ -149,3 +149,12 @@ def test_ctrl_c_cancels_and_leaves_the_old_output(tmp_path):
     assert proc.wait(timeout=120) == 42
     assert out.read_bytes() == b"the previous filter"
     assert sorted(os.listdir(tmp_path)) == ["in.csv", "out.bloom"]
+
+
+def test_one_key_as_a_bad_csv_row(people_filter):
+    # A str for a composite filter is one CSV row: a row of the wrong arity is
+    # an error for `in` too, not a silent False.
+    two = csvbloom.Filter.open(people_filter / "two.bloom")
+    with pytest.raises(csvbloom.InvalidArgumentError, match="2 fields in one CSV row"):
+        "First0" in two
+    assert "First0,Last0" in two
