@@ -187,7 +187,9 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
   const std::string output = outs[0];
   if (given.empty()) invalid("inputs: give CSV files or directories");
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const unsigned threads = optional_positive<unsigned>(threads_arg, "threads") ? optional_positive<unsigned>(threads_arg, "threads") : hw;
+  const unsigned threads_given = optional_positive<unsigned>(threads_arg, "threads");
+  if (threads_given > 1024) invalid("threads: 1 to 1024");
+  const unsigned threads = threads_given ? threads_given : hw;
   BuildOptions opt;
   ExpandedInputs expanded;
   {
@@ -223,10 +225,13 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
   // Thread split: as the CLI (every thread parses; half as many hash; -j1
   // hashes in the reader).
   const unsigned readers = optional_positive<unsigned>(readers_arg, "readers");
+  if (readers > 1024) invalid("readers: 1 to 1024");
   opt.readers = readers ? readers : threads;
   if (workers_arg.is_none()) {
     opt.workers = threads == 1 ? 0u : std::max(1u, threads / 2);
   } else {
+    if (py::isinstance<py::bool_>(workers_arg) || !py::isinstance<py::int_>(workers_arg))
+      throw py::type_error("workers: an int");
     const long long w = workers_arg.cast<long long>();
     if (w < 0 || w > 1024) invalid("workers: 0 to 1024");
     opt.workers = static_cast<unsigned>(w);
@@ -263,6 +268,12 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
     if (hashes) invalid("hashes: goes with bits; with capacity/fpr it is computed");
     std::uint64_t capacity = capacity_given;
     if (!capacity) {
+      for (const auto& in : opt.inputs) {
+        struct stat st {};
+        if (::stat(in.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+          invalid("capacity: is required when an input is a FIFO or device (" + in +
+                  "): it is read as a stream, its size is unknown");
+      }
       py::gil_scoped_release nogil;
       check_inputs(opt);  // report unusable inputs before guessing from them
       capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));

@@ -158,3 +158,13 @@ def test_one_key_as_a_bad_csv_row(people_filter):
     with pytest.raises(csvbloom.InvalidArgumentError, match="2 fields in one CSV row"):
         "First0" in two
     assert "First0,Last0" in two
+
+
+def test_a_fifo_needs_a_capacity(tmp_path):
+    # Sizing from the inputs would read the FIFO: refused before any read, as the CLI does.
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(csvbloom.InvalidArgumentError, match="capacity: is required when an input is a FIFO"):
+        csvbloom.build(fifo, tmp_path / "o.bloom")
+    with pytest.raises(TypeError, match="workers: an int"):
+        csvbloom.build(fifo, tmp_path / "o.bloom", capacity=10, workers="2")
