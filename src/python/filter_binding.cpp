@@ -239,6 +239,8 @@ py::array_t<bool> Filter::from_numpy(const py::array& a) {
   if (kind == 'O') {
     for (std::size_t i = 0; i < n; ++i) {
       PyObject* o = *reinterpret_cast<PyObject* const*>(base + static_cast<py::ssize_t>(i) * stride);
+      if (!o) throw py::type_error("key " + std::to_string(i) + " is NULL (an uninitialised object array)");
+      b.keep(py::reinterpret_borrow<py::object>(o));  // alive while viewed without the GIL, as for lists
       b.add(o, i);
       if (b.size() == kBatch) flush(b, out, i + 1 - kBatch);
     }
@@ -316,9 +318,8 @@ py::array_t<bool> Filter::contains_many(py::object keys) {
     py::array_t<bool> result(static_cast<py::ssize_t>(n));
     bool* out = result.mutable_data();
     PyObject** items = PySequence_Fast_ITEMS(keys.ptr());
-    // The list is only read while the GIL is held, so another thread may
-    // change it between batches; the views of one batch are of objects this
-    // batch holds a reference to... which a list does not guarantee: hold them.
+    // Another thread may change the list while a batch is answered without
+    // the GIL: the batch holds a reference to each key it views.
     for (std::size_t i = 0; i < n; ++i) {
       if (static_cast<std::size_t>(PySequence_Fast_GET_SIZE(keys.ptr())) != n)
         throw py::value_error("the list of keys changed size while it was read");
