@@ -22,6 +22,9 @@
 #include <thread>
 
 #include "csvbloom/build.hpp"
+#if __has_include("csvbloom/compatibility.hpp")  // merge_fingerprint's home on main (bb5cb51); see info.cpp
+#include "csvbloom/compatibility.hpp"
+#endif
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/info.hpp"

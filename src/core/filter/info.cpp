@@ -2,6 +2,11 @@
 #include "csvbloom/info.hpp"
 
 #include <cstdio>
+// Stopgap until this branch meets main: merge_fingerprint moved from
+// format.hpp to compatibility.hpp there (bb5cb51); drop the test after the merge.
+#if __has_include("csvbloom/compatibility.hpp")
+#include "csvbloom/compatibility.hpp"
+#endif
 
 namespace csvbloom {
 
