@@ -7,6 +7,7 @@
 #include "csvbloom/filter.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/hash.hpp"
+#include "csvbloom/info.hpp"
 #include "csvbloom/key_spec.hpp"
 #include "csvbloom/math.hpp"
 #include "csvbloom/query.hpp"

@@ -9,6 +9,7 @@
 #include "cli/json_writer.hpp"
 #include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
+#include "csvbloom/info.hpp"
 
 namespace csvbloom::cli {
 
@@ -35,40 +36,35 @@ void print_build_summary(const std::string& output, const BuildStats& s, const B
 }
 
 void write_filter_json(JsonWriter& w, const BloomFilter& f, const FilterMetadata& m, const FillStats& fill) {
-  const FilterParams& p = f.params();
-  char seed[24];
-  std::snprintf(seed, sizeof seed, "0x%016llx", static_cast<unsigned long long>(p.seed));
-  w.field("layout", layout_name(p.layout))
-      .field("bits", p.bits)
-      .field("bytes", f.size_bytes())
-      .field("hashes", p.hashes)
-      .field("hash_algorithm", "xxh3-128")
-      .field("seed", std::string(seed))
-      .field("keys_inserted", f.keys_inserted())
-      .field("capacity", m.capacity)
-      .field("target_fpr", m.target_fpr);
+  const FilterInfo i = filter_info(f, m, fill);
+  w.field("layout", i.layout)
+      .field("bits", i.bits)
+      .field("bytes", i.bytes)
+      .field("hashes", i.hashes)
+      .field("hash_algorithm", i.hash_algorithm)
+      .field("seed", i.seed_hex)
+      .field("keys_inserted", i.keys_inserted)
+      .field("capacity", i.capacity)
+      .field("target_fpr", i.target_fpr);
   w.begin_object("key");
   w.begin_array("columns");
-  if (m.key.columns.empty()) {
-    w.begin_object().field("index", std::uint64_t{1}).end_object();
-  }
-  for (const auto& c : m.key.columns) {
+  for (const auto& c : i.key_columns) {
     w.begin_object();
     if (c.by_name()) w.field("name", c.name);
     else w.field("index", static_cast<std::uint64_t>(c.index));
     w.end_object();
   }
   w.end_array();
-  w.field("delimiter", std::string(1, m.key.dialect.delimiter))
-      .field("has_header", m.key.dialect.has_header)
-      .field("trim", m.key.normalization.trim)
-      .field("lowercase", m.key.normalization.lowercase);
+  w.field("delimiter", std::string(1, i.dialect.delimiter))
+      .field("has_header", i.dialect.has_header)
+      .field("trim", i.normalization.trim)
+      .field("lowercase", i.normalization.lowercase);
   w.end_object();
-  w.field("set_bits", fill.set_bits)
-      .field("fill_ratio", fill.fill_ratio)
-      .field("estimated_distinct_keys", fill.estimated_distinct)
-      .field("estimated_fpr", fill.estimated_fpr)
-      .field("merge_fingerprint", merge_fingerprint(p, m));
+  w.field("set_bits", i.set_bits)
+      .field("fill_ratio", i.fill_ratio)
+      .field("estimated_distinct_keys", i.estimated_distinct_keys)
+      .field("estimated_fpr", i.estimated_fpr)
+      .field("merge_fingerprint", i.merge_fingerprint);
 }
 
 void write_stats_json(const std::string& path, const std::string& output, const BuildStats& s,

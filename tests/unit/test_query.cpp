@@ -149,3 +149,29 @@ TEST_CASE("KeyEncoder: keys the build inserted are found by their text", "[query
   CHECK(contains(fe, email, "qtail"));
   CHECK_FALSE(contains(fe, email, "\"q\"tail"));  // a single key is not CSV-decoded
 }
+
+TEST_CASE("KeyEncoder::encode_fields: the same bytes as encode() of the row, arity checked", "[query]") {
+  const KeyEncoder one(spec(1, Normalization{true, true}));
+  std::string out, error;
+  const std::string_view email[] = {"  Ada@Example.ORG "};
+  REQUIRE(one.encode_fields(email, out, &error));
+  CHECK(out == encode_ok(one, "  Ada@Example.ORG "));
+  CHECK(out == "ada@example.org");
+
+  const KeyEncoder two(spec(2, Normalization{true, false}));
+  const std::string_view name[] = {" Ada", "Lovelace "};
+  REQUIRE(two.encode_fields(name, out, &error));
+  CHECK(out == encode_ok(two, " Ada,Lovelace "));
+  CHECK(out == le32(3) + "Ada" + le32(8) + "Lovelace");
+  // A field holding the delimiter needs no quoting here.
+  const std::string_view comma[] = {"a,b", "c"};
+  REQUIRE(two.encode_fields(comma, out, &error));
+  CHECK(out == encode_ok(two, "\"a,b\",c"));
+
+  const std::string_view three[] = {"a", "b", "c"};
+  out = "stale";
+  CHECK_FALSE(two.encode_fields(three, out, &error));
+  CHECK(error.find("exactly 2 fields") != std::string::npos);
+  CHECK(error.find("got 3") != std::string::npos);
+  CHECK(two.column_count() == 2);
+}

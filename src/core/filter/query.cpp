@@ -46,4 +46,31 @@ bool KeyEncoder::encode(std::string_view text, std::string& out, std::string* er
   return true;
 }
 
+bool KeyEncoder::encode_fields(std::span<const std::string_view> fields, std::string& out, std::string* error) const {
+  const std::size_t k = spec_.column_count();
+  if (fields.size() != k) {
+    if (error)
+      *error = "the key needs exactly " + std::to_string(k) + (k == 1 ? " field" : " fields") + " (" +
+               spec_.describe() + "), got " + std::to_string(fields.size());
+    return false;
+  }
+  // The fields are normalised in one copy (each with a byte of slack: trim
+  // may write a NUL at the old end), then joined as the build joins them.
+  std::string copy;
+  for (std::string_view f : fields) copy.append(f).push_back('\0');
+  std::vector<std::string_view> normalised;
+  normalised.reserve(k);
+  char* p = copy.data();
+  for (std::string_view f : fields) {
+    char* b = p;
+    char* e = b + f.size();
+    p = e + 1;
+    normalize_field(b, e, spec_.normalization);
+    normalised.emplace_back(b, static_cast<std::size_t>(e - b));
+  }
+  out.clear();
+  append_composite_key(out, normalised);
+  return true;
+}
+
 }  // namespace csvbloom
