@@ -32,19 +32,19 @@ python3 -c 'import os; os.close(os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o600))
   exit 77
 }
 
-# The previous output (alone in out/), and what a finished build of big.csv writes.
+# The previous output (alone in outdir/), and what a finished build of big.csv writes.
 printf 'id,email\n1,old@example.org\n' >small.csv
-mkdir out
-expect_exit 0 "$CSVBLOOM" "${build_args[@]}" -o out/out.bloom small.csv
-cp out/out.bloom old.bloom
+mkdir outdir
+expect_exit 0 "$CSVBLOOM" "${build_args[@]}" -o outdir/out.bloom small.csv
+cp outdir/out.bloom old.bloom
 mkdir ref
 expect_exit 0 "$CSVBLOOM" "${build_args[@]}" -o ref/new.bloom big.csv
 different_file ref/new.bloom old.bloom "the big build's filter"
 
-# only_output: out/ holds out.bloom and nothing else.
+# only_output: outdir/ holds out.bloom and nothing else.
 only_output() {
-  local left; left=$(ls -A out)
-  if [ "$left" = out.bloom ]; then pass; else fail "after $1, out/ holds: $(echo $left)"; fi
+  local left; left=$(ls -A outdir)
+  if [ "$left" = out.bloom ]; then pass; else fail "after $1, outdir/ holds: $(echo $left)"; fi
 }
 
 kills=0 attempts=0 read_kills=0 write_kills=0
@@ -55,7 +55,7 @@ while [ "$kills" -lt 20 ] && [ "$attempts" -lt 60 ]; do
   else
     phase=write field=wchar at=$(rand_between 0 $((filter_bytes * 9 / 10)))
   fi
-  "$CSVBLOOM" "${build_args[@]}" -o out/out.bloom big.csv 2>"$WORK/err" &
+  "$CSVBLOOM" "${build_args[@]}" -o outdir/out.bloom big.csv 2>"$WORK/err" &
   pid=$!
   wait_exec "$pid" || true
   reached=0
@@ -64,9 +64,9 @@ while [ "$kills" -lt 20 ] && [ "$attempts" -lt 60 ]; do
   wait_exit "$pid" 60
   if [ "$EXIT_CODE" -eq 0 ]; then
     # Finished before the kill landed: the new filter, whole. Not a kill.
-    same_file out/out.bloom ref/new.bloom "attempt $attempts finished: out.bloom"
+    same_file outdir/out.bloom ref/new.bloom "attempt $attempts finished: out.bloom"
     only_output "attempt $attempts (finished)"
-    cp old.bloom out/out.bloom
+    cp old.bloom outdir/out.bloom
     continue
   fi
   if [ "$EXIT_CODE" -ne 137 ]; then
@@ -74,7 +74,7 @@ while [ "$kills" -lt 20 ] && [ "$attempts" -lt 60 ]; do
     continue
   fi
   only_output "kill -9 at attempt $attempts ($phase phase, $field $at)"
-  if cmp -s out/out.bloom old.bloom; then
+  if cmp -s outdir/out.bloom old.bloom; then
     # Killed before the rename: the old output. A kill "during the build"
     # when the chosen point was reached.
     pass
@@ -84,8 +84,8 @@ while [ "$kills" -lt 20 ] && [ "$attempts" -lt 60 ]; do
     fi
   else
     # Killed after the rename: the new filter, whole, never a mixture.
-    same_file out/out.bloom ref/new.bloom "killed after the rename (attempt $attempts)"
-    cp old.bloom out/out.bloom
+    same_file outdir/out.bloom ref/new.bloom "killed after the rename (attempt $attempts)"
+    cp old.bloom outdir/out.bloom
   fi
 done
 check "[ $kills -eq 20 ]" "only $kills of 20 kills landed during the build in $attempts attempts"
@@ -93,8 +93,8 @@ echo "$kills kills in $attempts attempts: $read_kills while reading, $write_kill
 check "[ $read_kills -gt 0 ] && [ $write_kills -gt 0 ]" "kills while reading: $read_kills, while writing: $write_kills"
 
 # A successful build in the same directory still works and leaves only its output.
-expect_exit 0 "$CSVBLOOM" "${build_args[@]}" -o out/out.bloom small.csv
-same_file out/out.bloom old.bloom "the rebuild of small.csv"
+expect_exit 0 "$CSVBLOOM" "${build_args[@]}" -o outdir/out.bloom small.csv
+same_file outdir/out.bloom old.bloom "the rebuild of small.csv"
 only_output "the rebuild"
 no_temp_files ref
 finish
