@@ -380,7 +380,8 @@ int run_build(BuildFlags& f) {
     const std::string json = stats_json_text(to_stdout ? "-" : f.output, stats, filter, meta, fill, warnings);
     if (f.stats_json == "-") {
       std::fwrite(json.data(), 1, json.size(), stdout);
-      if (std::fflush(stdout) != 0) throw Error(ErrorKind::io, std::string("can't write stats: ") + std::strerror(errno), "-");
+      if (std::fflush(stdout) != 0)
+        throw Error(ErrorKind::io, std::string("can't write the stats to standard output: ") + std::strerror(errno));
     } else {
       stats_out->write(json);
     }
