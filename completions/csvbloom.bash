@@ -15,13 +15,14 @@
 _csvbloom_subcommand_options() {
   case $1 in
     build)
-      echo "-h --help -o --output --files-from -k --key --no-header -d --delimiter --tsv"
+      echo "-h --help -o --output --files-from -0 --null -k --key --no-header -d --delimiter --tsv"
       echo "--trim --lowercase -n --capacity -p --fpr --bits --hashes --layout --seed"
       echo "--on-error --allow-ragged --max-record-bytes -j --threads --readers --workers"
-      echo "--chunk-size --queue-batches --stats-json --no-progress -q --quiet -v --verbose" ;;
-    query) echo "-h --help -0 --null --absent -c --count -s --silent --no-verify" ;;
+      echo "--chunk-size --queue-batches --stats-json --strict --allow-empty -f --force"
+      echo "--no-progress -q --quiet -v --verbose" ;;
+    query) echo "-h --help -0 --null --absent -c --count -s --silent --no-verify --line-buffered --on-error -d --delimiter" ;;
     info) echo "-h --help --json" ;;
-    merge) echo "-h --help -o --output -q --quiet -v --verbose" ;;
+    merge) echo "-h --help -o --output -f --force -q --quiet -v --verbose" ;;
   esac
 }
 
@@ -130,7 +131,7 @@ _csvbloom() {
   case $sub in
     build) _csvbloom_files "$cur" ;;                          # CSV files, directories, -
     query) ((npos == 0)) && _csvbloom_files "$cur" '*.bloom' ;; # then keys: nothing to offer
-    info) ((npos == 0)) && _csvbloom_files "$cur" '*.bloom' ;;
+    info) _csvbloom_files "$cur" '*.bloom' ;;
     merge) _csvbloom_files "$cur" '*.bloom' ;;
   esac
   return 0

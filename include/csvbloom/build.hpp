@@ -73,6 +73,7 @@ struct BuildStats {
   std::uint64_t keys_inserted{};
   std::uint64_t bad_rows{};
   std::uint64_t empty_keys{};
+  std::uint64_t keys_with_outer_whitespace{};  // keys inserted that start or end with a space or tab (before --trim)
   std::vector<BadRow> first_bad_rows;  // up to max_reported_errors, in input order
   std::vector<FileStats> per_file;
   double seconds{};
@@ -119,9 +120,10 @@ void check_inputs(const BuildOptions& options);
 // missing_column, io, cancelled.
 BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress = nullptr);
 
-// Rough number of data rows in the inputs, from their sizes and the bytes per
-// row in a sample of each file's head; for sizing when capacity is unknown.
-// Returns 0 when it cannot tell (standard input).
+// Number of data rows in the inputs, for sizing when capacity is unknown; an
+// upper bound as far as it can be (it must not undershoot): plain files up to
+// 256 MiB have their newlines counted, larger and compressed ones are
+// estimated with a margin. Returns 0 when it cannot tell (standard input).
 std::uint64_t estimate_rows(const std::vector<std::string>& inputs, const Dialect& dialect);
 
 }  // namespace csvbloom

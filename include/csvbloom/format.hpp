@@ -44,33 +44,10 @@ struct LoadedFilter {
 // the checksum on the way). Throws Error(io) on a short write or errno.
 void write_filter(int fd, const BloomFilter& f, const FilterMetadata& m, const std::string& path_for_errors);
 
-// Crash-safe output: a temp file ".<name>.tmp-<pid>-XXXXXX" created in the
-// target's directory at construction (so an unwritable directory fails before
-// any work), written through fd(), then commit(): fsync, rename over the
-// target, fsync the directory. Until commit the target is untouched; the
-// destructor removes an uncommitted temp file. A process killed with SIGKILL
-// leaves its temp file; remove_stale_temps() (called after a successful
-// commit) deletes those whose pid is no longer alive.
-class AtomicFileWriter {
- public:
-  explicit AtomicFileWriter(std::string target_path);  // throws Error(io)
-  AtomicFileWriter(const AtomicFileWriter&) = delete;
-  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
-  ~AtomicFileWriter();
-
-  const std::string& target_path() const noexcept { return target_; }
-  const std::string& temp_path() const noexcept { return temp_; }
-  int fd() const noexcept { return fd_; }
-  void commit();  // throws Error(io); the temp file is removed on failure
-  void remove_stale_temps() const noexcept;
-
- private:
-  std::string target_, temp_;
-  int fd_{-1};
-  bool committed_{false};
-};
-
-// save = AtomicFileWriter + write_filter + commit.
+// Writes the filter file crash-safely: through a temp file in the target's
+// directory, renamed over `path` only once complete and synced (a failed or
+// killed write leaves an existing file as it was; a replaced file keeps its
+// permission bits). Throws Error(io) naming `path`.
 void save_filter_atomic(const std::string& path, const BloomFilter& f, const FilterMetadata& m);
 
 // Validates and loads a file image held in memory (copies the bits). Used by

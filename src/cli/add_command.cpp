@@ -9,6 +9,7 @@
 #include "cli/input_flags.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_json.hpp"
+#include "core/io/atomic_file.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 
@@ -30,11 +31,12 @@ int run_add(AddFlags& f) {
   check_output_path(target, "--output");
   LoadedFilter lf = load_filter(f.filter);
   BuildOptions opt = input_options(f.in);
+  check_output_replaceable(target, opt.inputs, /*force=*/false, "--output");
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
   // A writable copy: the file itself is replaced only once the new one is complete.
   BloomFilter filter(lf.filter.params());
   filter.merge_from(lf.filter);
-  AtomicFileWriter out(target);
+  detail::AtomicFileWriter out(target);
   protect_temp_file(out.temp_path());
   static std::atomic<bool> cancel{false};
   opt.cancel = &cancel;
@@ -48,7 +50,8 @@ int run_add(AddFlags& f) {
   out.remove_stale_temps();
 
   const FillStats fill = filter.fill_stats();
-  if (!f.stats_json.empty()) write_stats_json(f.stats_json, target, stats, filter, lf.metadata, fill);
+  if (!f.stats_json.empty())
+    write_text_file(f.stats_json, stats_json_text(target, stats, filter, lf.metadata, fill, {}));
   if (!f.verbosity.quiet) print_build_summary(target, stats, filter, lf.metadata, fill, f.verbosity.verbose > 0);
   const double goal = lf.metadata.target_fpr;
   if (goal > 0 && fill.estimated_fpr > goal * 1.1)

@@ -3,6 +3,10 @@
 // The CLI decides, the library executes: this file turns flags into explicit
 // values (thread split, sizing when --capacity is missing, the input list from
 // directories and --files-from) and calls csvbloom::build_filter.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,12 +16,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_json.hpp"
+#include "core/io/atomic_file.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
@@ -30,10 +36,11 @@ struct BuildFlags {
   std::string output;
   std::vector<std::string> inputs;
   std::string files_from;
+  bool files_from_null{false};
   std::vector<std::string> keys;
   bool no_header{false};
   std::string delimiter{","};
-  bool delimiter_given{false};
+  CLI::Option* delimiter_option{nullptr};
   bool tsv{false};
   bool trim{false}, lowercase{false};
   std::uint64_t capacity{0};
@@ -53,6 +60,9 @@ struct BuildFlags {
   std::uint64_t chunk_size{4u << 20};
   std::size_t queue_batches{0};
   std::string stats_json;
+  bool strict{false};
+  bool allow_empty{false};
+  bool force{false};
   bool no_progress{false};
   Verbosity verbosity;
 };
@@ -78,9 +88,11 @@ std::vector<std::string> gather_inputs(const BuildFlags& f, unsigned threads, st
       if (!file) throw Error(ErrorKind::io, std::string("can't read the file list: ") + std::strerror(errno), f.files_from);
       in = &file;
     }
+    // -0: NUL-separated, as `find -print0` writes (names may hold newlines).
+    const char sep = f.files_from_null ? '\0' : '\n';
     std::string line;
-    while (std::getline(*in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+    while (std::getline(*in, line, sep)) {
+      if (!f.files_from_null && !line.empty() && line.back() == '\r') line.pop_back();
       if (!line.empty()) given.push_back(line);
     }
   }
@@ -91,30 +103,134 @@ std::vector<std::string> gather_inputs(const BuildFlags& f, unsigned threads, st
   return std::move(expanded.paths);
 }
 
+// Without --key, a header of one field that holds a likely delimiter is
+// almost always a file read with the wrong --delimiter: the whole line becomes
+// the key. Checks the first line of up to 16 plain files (one read each).
+void warn_single_field_header(const std::vector<std::string>& inputs, const Dialect& d, bool delimiter_given) {
+  int checked = 0;
+  for (const auto& path : inputs) {
+    if (checked == 16) break;
+    if (path == "-" || path.ends_with(".gz") || path.ends_with(".zst")) continue;
+    // A *.tsv file is read as tab-separated when no --delimiter is given.
+    if (!delimiter_given && path.ends_with(".tsv")) continue;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    ++checked;
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    if (!in || !std::getline(in, line)) continue;
+    if (line.size() > 4096) line.resize(4096);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find(d.delimiter) != std::string::npos || line.find(d.quote) != std::string::npos) continue;
+    for (char c : {'\t', ';', '|'}) {
+      if (c == d.delimiter || line.find(c) == std::string::npos) continue;
+      spdlog::warn("{}: the first line is one field with delimiter '{}', but it holds '{}': if that is the "
+                   "delimiter, pass {}",
+                   path, describe_byte(d.delimiter), describe_byte(c),
+                   c == '\t' ? std::string("--tsv") : "--delimiter '" + std::string(1, c) + "'");
+      break;
+    }
+  }
+}
+
+// An output of the build: the filter or the --stats-json file. A path that
+// names a new or regular file is replaced atomically; standard output ("-")
+// and an existing device or FIFO (`--stats-json /dev/stderr`) are written in
+// place. Opened before the build, so that an unwritable place fails in
+// milliseconds; written after it, and renamed into place only when every
+// output is written.
+class Output {
+ public:
+  explicit Output(const std::string& path) : path_(path) {
+    if (path == "-") {
+      fd_ = STDOUT_FILENO;
+      return;
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd_ < 0) throw Error(ErrorKind::io, std::string("can't open for writing: ") + std::strerror(errno), path);
+      own_fd_ = true;
+      return;
+    }
+    file_ = std::make_unique<detail::AtomicFileWriter>(path);
+    fd_ = file_->fd();
+  }
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  ~Output() {
+    if (own_fd_) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+  detail::AtomicFileWriter* file() const { return file_.get(); }
+  void write(const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw Error(ErrorKind::io, std::string("can't write: ") + std::strerror(n < 0 ? errno : EIO), path_);
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  void finish() {
+    if (file_) file_->finish();
+  }
+  void commit() {
+    if (file_) {
+      file_->commit();
+      file_->remove_stale_temps();
+    }
+  }
+
+ private:
+  std::string path_;
+  std::unique_ptr<detail::AtomicFileWriter> file_;
+  int fd_{-1};
+  bool own_fd_{false};
+};
+
 int run_build(BuildFlags& f) {
   setup_logging(f.verbosity);
   // ---- validate and decide ----
   if (f.inputs.empty() && f.files_from.empty())
     throw CLI::ValidationError("inputs", "give CSV files, directories, '-' for stdin, or --files-from");
+  if (f.files_from_null && f.files_from.empty())
+    throw CLI::ValidationError("--null", "says how --files-from's list is separated: give --files-from too");
   BuildOptions opt;
   opt.inputs = gather_inputs(f, f.threads ? f.threads : std::max(1u, std::thread::hardware_concurrency()),
                              opt.input_stats);
   if (opt.inputs.empty()) throw Error(ErrorKind::invalid_argument, "no input files (the directories and lists given are empty)");
   if (f.files_from == "-" && std::find(opt.inputs.begin(), opt.inputs.end(), "-") != opt.inputs.end())
     throw CLI::ValidationError("--files-from", "'-' reads the list of inputs from standard input, so '-' can't also be an input");
-  {
+  const bool to_stdout = f.output == "-";
+  if (to_stdout) {
+    if (::isatty(STDOUT_FILENO))
+      throw CLI::ValidationError("--output", "'-' writes the filter to standard output, which is a terminal: redirect it");
+    if (f.stats_json == "-")
+      throw CLI::ValidationError("--stats-json", "'-' is standard output, where -o - already writes the filter");
+  } else {
     std::error_code ec;
     if (std::filesystem::is_directory(f.output, ec))
       throw CLI::ValidationError("--output", "'" + f.output + "' is a directory: give the filter file's name");
+    check_output_path(f.output, "--output");
+    check_output_replaceable(f.output, opt.inputs, f.force, "--output");
   }
-  check_output_path(f.output, "--output");
+  if (!f.stats_json.empty() && f.stats_json != "-") {
+    std::error_code ec;
+    if (std::filesystem::is_directory(f.stats_json, ec))
+      throw CLI::ValidationError("--stats-json", "'" + f.stats_json + "' is a directory: give a file's name");
+    check_output_replaceable(f.stats_json, opt.inputs, true, "--stats-json");
+    if (!to_stdout && std::filesystem::equivalent(f.stats_json, f.output, ec))
+      throw CLI::ValidationError("--stats-json", "'" + f.stats_json + "' is also the filter's output");
+  }
   opt.key.columns = parse_key_columns(f.keys);
+  const bool delimiter_given = f.tsv || (f.delimiter_option && f.delimiter_option->count() > 0);
   opt.key.dialect.delimiter = f.tsv ? '\t' : parse_delimiter(f.delimiter);
   if (opt.key.dialect.delimiter == '"' || opt.key.dialect.delimiter == '\n' || opt.key.dialect.delimiter == '\r')
     throw CLI::ValidationError("--delimiter", "can't be a quote or a line break");
   opt.key.dialect.has_header = !f.no_header;
   // Without --delimiter/--tsv, *.tsv files are tab-separated, file by file.
-  opt.delimiter_by_extension = !f.delimiter_given && !f.tsv;
+  opt.delimiter_by_extension = f.delimiter_option->count() == 0 && !f.tsv;
   for (const auto& c : opt.key.columns)
     if (c.by_name() && f.no_header)
       throw CLI::ValidationError("--key", "'" + c.name + "' is a name, but --no-header says there is no header: use a 1-based index");
@@ -124,6 +240,7 @@ int run_build(BuildFlags& f) {
   opt.max_record_bytes = f.max_record_bytes;
   opt.chunk_bytes = static_cast<std::size_t>(f.chunk_size);
   opt.queue_batches = f.queue_batches;
+  if (opt.key.columns.empty() && !f.no_header) warn_single_field_header(opt.inputs, opt.key.dialect, delimiter_given);
 
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   const unsigned threads = f.threads ? f.threads : hw;
@@ -138,6 +255,7 @@ int run_build(BuildFlags& f) {
   params.seed = f.seed;
   FilterMetadata meta;
   meta.key = opt.key;
+  bool capacity_estimated = false;
   if (f.bits) {
     const std::uint64_t unit = params.layout == Layout::blocked512 ? kBlockBits : 64;
     params.bits = (f.bits + unit - 1) / unit * unit;
@@ -170,7 +288,8 @@ int run_build(BuildFlags& f) {
       }
       check_inputs(opt);  // report unusable inputs before guessing from them
       capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));
-      spdlog::info("no --capacity: sizing for {} keys, estimated from the inputs' sizes (pass --capacity for an exact size)",
+      capacity_estimated = true;
+      spdlog::info("no --capacity: sizing for {} keys, counted from the inputs (pass --capacity for an exact size)",
                    with_commas(capacity));
     }
     Sizing s = size_filter(params.layout, capacity, f.fpr);
@@ -181,11 +300,25 @@ int run_build(BuildFlags& f) {
   }
   validate_params(params);
   check_filter_fits_in_memory(params.bits / 8);
+  // A --capacity far above what the inputs hold is most often a slip (an extra
+  // digit, K for M); past 1 GiB of filter it costs memory and disk for nothing.
+  constexpr std::uint64_t kHugeFilterBytes = 1ull << 30;
+  if (f.capacity && !f.force && params.bits / 8 > kHugeFilterBytes) {
+    const std::uint64_t rows = estimate_rows(opt.inputs, opt.key.dialect);  // 0: can't tell (stdin)
+    if (rows > 0 && f.capacity / 1000 > rows)
+      throw CLI::ValidationError("--capacity", with_commas(f.capacity) + " is over 1,000 times the ~" +
+                                                   with_commas(rows) + " rows of the inputs, and makes a " +
+                                                   human_bytes(static_cast<double>(params.bits / 8)) +
+                                                   " filter: pass --force if that is meant");
+  }
 
   // ---- check everything that can fail before the long part ----
-  // (build_filter itself checks every input before any work.)
-  AtomicFileWriter out(f.output);  // the directory is writable, or we stop now
-  protect_temp_file(out.temp_path());
+  // (build_filter itself checks every input before any work.) Every output is
+  // opened now: an unwritable place stops us before the build.
+  Output out(f.output);
+  std::unique_ptr<Output> stats_out;
+  if (!f.stats_json.empty()) stats_out = std::make_unique<Output>(f.stats_json);
+  protect_temp_file(out.file() ? out.file()->temp_path() : std::string());
   static std::atomic<bool> cancel{false};
   opt.cancel = &cancel;
 
@@ -195,23 +328,81 @@ int run_build(BuildFlags& f) {
   BuildStats stats = build_filter(opt, filter, &progress);
   line.finish();
 
-  write_filter(out.fd(), filter, meta, f.output);
-  out.commit();
-  unprotect_temp_file();
-  out.remove_stale_temps();
-
+  // ---- judge the result before anything replaces an old output ----
   const FillStats fill = filter.fill_stats();
   const double target = meta.target_fpr;
-  if (!f.stats_json.empty()) write_stats_json(f.stats_json, f.output, stats, filter, meta, fill);
-  if (!f.verbosity.quiet) print_build_summary(f.output, stats, filter, meta, fill, f.verbosity.verbose > 0);
-  if (target > 0 && fill.estimated_fpr > target * 1.1)
-    spdlog::warn("the estimated FPR {:.4g} exceeds the target {:.4g}: the filter holds ~{} distinct keys, more than --capacity {}; rebuild with a larger --capacity",
-                 fill.estimated_fpr, target, with_commas(static_cast<std::uint64_t>(fill.estimated_distinct)),
-                 with_commas(meta.capacity));
-  for (const auto& b : stats.first_bad_rows)
-    spdlog::warn("skipped bad row: {}:{}: {}", b.file, b.line, b.what);
+  std::vector<std::string> warnings;  // printed, in --stats-json, and errors under --strict
+  std::string saturation;
+  if (target > 0 && fill.estimated_fpr > target * 1.1) {
+    char head[160];
+    std::snprintf(head, sizeof head, "the estimated FPR %.4g exceeds the target %.4g: the filter holds %s distinct keys, ",
+                  fill.estimated_fpr, target, distinct_keys_text(fill.estimated_distinct, fill.fill_ratio).c_str());
+    const std::uint64_t suggest = std::max<std::uint64_t>(stats.keys_inserted, 2 * meta.capacity);
+    saturation = head;
+    saturation += capacity_estimated
+                      ? "more than the " + with_commas(meta.capacity) +
+                            " this build estimated from the inputs; pass --capacity (e.g. " + with_commas(suggest) + ")"
+                      : "more than --capacity " + with_commas(meta.capacity) + "; rebuild with a larger --capacity (e.g. " +
+                            with_commas(suggest) + ")";
+    warnings.push_back(saturation);
+  }
+  for (const auto& b : stats.first_bad_rows) warnings.push_back("skipped bad row: " + b.file + ":" + std::to_string(b.line) + ": " + b.what);
   if (stats.bad_rows > stats.first_bad_rows.size())
-    spdlog::warn("... {} bad rows skipped in all", with_commas(stats.bad_rows));
+    warnings.push_back("... " + with_commas(stats.bad_rows) + " bad rows skipped in all");
+  for (const auto& pf : stats.per_file)
+    if (pf.rows == 0) warnings.push_back(pf.path + ": no data rows");
+  if (stats.keys_with_outer_whitespace > 0 && !f.trim)
+    warnings.push_back(count_of(stats.keys_with_outer_whitespace, "key") + (stats.keys_with_outer_whitespace == 1 ? " has" : " have") +
+                       " leading or trailing spaces; --trim removes them (a query for the trimmed text misses them)");
+  const bool empty_build = stats.keys_inserted == 0;
+  if (empty_build) warnings.push_back("no key was inserted: the filter is empty");
+  if (f.strict) {
+    // --strict: what a warning says is wrong with the filter is an error.
+    std::string why;
+    if (!saturation.empty()) why += "\n  " + saturation;
+    if (stats.bad_rows) why += "\n  " + count_of(stats.bad_rows, "bad row") + " skipped";
+    for (const auto& pf : stats.per_file)
+      if (pf.rows == 0) why += "\n  " + pf.path + ": no data rows";
+    if (empty_build && why.empty()) why += "\n  no key was inserted";
+    if (!why.empty())
+      throw Error(ErrorKind::invalid_argument,
+                  "--strict: the new filter is not kept" + (to_stdout ? std::string() : " (" + f.output + " is unchanged)") + ":" + why);
+  }
+  if (empty_build && !to_stdout && !f.allow_empty) {
+    struct stat st {};
+    if (::stat(f.output.c_str(), &st) == 0 && st.st_size > 0)
+      throw Error(ErrorKind::invalid_argument,
+                  "no key was inserted (" + count_of(stats.rows, "data row") + " in " + count_of(stats.files, "file") +
+                      "): " + f.output + " is kept as it was; pass --allow-empty to replace it with an empty filter");
+  }
+
+  // ---- write every output, then put them in place ----
+  write_filter(out.fd(), filter, meta, f.output);
+  if (stats_out) {
+    const std::string json = stats_json_text(to_stdout ? "-" : f.output, stats, filter, meta, fill, warnings);
+    if (f.stats_json == "-") {
+      std::fwrite(json.data(), 1, json.size(), stdout);
+      if (std::fflush(stdout) != 0)
+        throw Error(ErrorKind::io, std::string("can't write the stats to standard output: ") + std::strerror(errno));
+    } else {
+      stats_out->write(json);
+    }
+  }
+  out.finish();
+  if (stats_out) stats_out->finish();
+  out.commit();
+  if (stats_out) stats_out->commit();
+  unprotect_temp_file();
+
+  if (!f.verbosity.quiet)
+    print_build_summary(to_stdout ? "standard output" : f.output, stats, filter, meta, fill, f.verbosity.verbose > 0,
+                        progress.bytes_total.load());
+  // The saturation warning is printed even under -q: it is the one warning a
+  // cron job must see (a filter that answers "present" to everything).
+  for (const auto& w : warnings) {
+    if (w == saturation) std::fprintf(stderr, "csvbloom: warning: %s\n", w.c_str());
+    else spdlog::warn("{}", w);
+  }
   return kExitOk;
 }
 
@@ -228,29 +419,36 @@ std::function<int()> register_build(CLI::App& app) {
       "--bits/--hashes set them explicitly. Shards meant for `merge` must use the\n"
       "same explicit --capacity and --fpr (or --bits/--hashes).\n\n"
       "Output is written to a temp file and renamed over -o only on success: a\n"
-      "failed or interrupted build leaves an existing file untouched.\n\n"
+      "failed or interrupted build leaves an existing file untouched, and so does a\n"
+      "build that inserted no key (unless --allow-empty). A replaced file keeps its\n"
+      "permission bits. -o must not be an input; a file that is not a csvbloom\n"
+      "filter is replaced only with --force. -o - writes the filter to stdout.\n\n"
+      "Warnings (bad rows skipped, files without data rows, a filter fuller than\n"
+      "its target FPR) are errors with --strict; the FPR warning is printed even\n"
+      "with -q, and --stats-json lists every warning.\n\n"
       "Examples:\n"
       "  csvbloom build -o emails.bloom --key email --fpr 0.001 data/*.csv\n"
       "  csvbloom build -o pairs.bloom --key first --key last --capacity 5000000 data/\n"
       "  csvbloom build -o big.bloom --key 2 --no-header exports/2026-*.csv.gz\n"
       "  psql -c '\\copy users to stdout csv header' | csvbloom build -o users.bloom --key email --capacity 100000000 -");
-  cmd->add_option("-o,--output", f->output, "Filter file to write (atomically)")->required();
+  cmd->add_option("-o,--output", f->output, "Filter file to write (atomically); - for stdout")->required();
   cmd->add_option("inputs", f->inputs, "CSV files, directories, or - for stdin");
   cmd->add_option("--files-from", f->files_from, "Read input paths from FILE, one per line (- for stdin)");
+  cmd->add_flag("-0,--null", f->files_from_null, "--files-from's paths are NUL-separated (find -print0)");
   cmd->add_option("-k,--key", f->keys,
                   "Key column: header name or 1-based index (=NAME forces a name); repeat for a composite key "
                   "[default: the first column]")
       ->allow_extra_args(false);  // one column per --key, so `--key email a.csv` leaves a.csv an input
   cmd->add_flag("--no-header", f->no_header, "Files have no header row (--key must be an index)");
-  cmd->add_option("-d,--delimiter", f->delimiter,
-                  "Field delimiter: one byte, or \\t, tab, \\xHH [default: ',', and a tab for *.tsv files]")
-      ->capture_default_str()
-      ->each([f](const std::string&) { f->delimiter_given = true; });
+  f->delimiter_option =
+      cmd->add_option("-d,--delimiter", f->delimiter,
+                      "Field delimiter: one byte, or \t, tab, \xHH [default: ',', and a tab for *.tsv files]")
+          ->capture_default_str();
   cmd->add_flag("--tsv", f->tsv, "Tab-separated input (same as --delimiter '\\t')");
   cmd->add_flag("--trim", f->trim, "Trim ASCII spaces and tabs around keys (recorded in the filter)");
   cmd->add_flag("--lowercase", f->lowercase, "Lowercase ASCII letters in keys (recorded in the filter)");
-  cmd->add_option("-n,--capacity", f->capacity, "Expected number of distinct keys")
-      ->check(positive_whole_number);
+  cmd->add_option("-n,--capacity", f->capacity, "Expected number of distinct keys (K, M, G: x1024)")
+      ->transform(CLI::AsSizeValue(false))->check(positive_whole_number);
   cmd->add_option("-p,--fpr", f->fpr, "Target false-positive rate, in (0, 1)")->capture_default_str()
       ->check([](const std::string& s) -> std::string {
         char* end = nullptr;
@@ -281,6 +479,9 @@ std::function<int()> register_build(CLI::App& app) {
   cmd->add_option("--queue-batches", f->queue_batches, "Batches in flight per stage (memory bound)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 16));
   cmd->add_option("--stats-json", f->stats_json, "Write the build summary as JSON to FILE (- for stdout)");
+  cmd->add_flag("--strict", f->strict, "Fail (exit 2, output untouched) on any warning: FPR over target, bad rows skipped, empty inputs");
+  cmd->add_flag("--allow-empty", f->allow_empty, "Replace an existing output even when no key was inserted");
+  cmd->add_flag("-f,--force", f->force, "Replace an -o that is not a csvbloom filter; accept a --capacity 1000x the input rows");
   cmd->add_flag("--no-progress", f->no_progress, "No progress line, even on a terminal");
   add_verbosity_flags(*cmd, f->verbosity);
   return [f] { return run_build(*f); };

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "csvbloom/error.hpp"
+#include "csvbloom/format.hpp"
 
 namespace csvbloom::cli {
 
@@ -115,6 +116,39 @@ void check_output_path(const std::string& path, const std::string& flag) {
                                        "would replace it; give a regular file's path");
 }
 
+void check_output_replaceable(const std::string& path, const std::vector<std::string>& inputs, bool force,
+                              const std::string& flag) {
+  struct stat out {};
+  if (::stat(path.c_str(), &out) != 0 || !S_ISREG(out.st_mode)) return;  // new: nothing to lose
+  for (const auto& in : inputs) {
+    struct stat st {};
+    if (in != "-" && ::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
+      throw CLI::ValidationError(flag, "'" + path + "' is also an input (" + in +
+                                           "): writing the output there would destroy it");
+  }
+  if (force || out.st_size == 0) return;
+  char magic[sizeof csvbloom::kMagic] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  const bool is_filter = f && std::fread(magic, 1, sizeof magic, f) == sizeof magic &&
+                         std::memcmp(magic, csvbloom::kMagic, sizeof magic) == 0;
+  if (f) std::fclose(f);
+  if (!is_filter)
+    throw CLI::ValidationError(flag, "'" + path + "' exists and is not a csvbloom filter: pass --force to replace it");
+}
+
+std::string count_of(std::uint64_t n, const std::string& noun) {
+  if (n == 1) return with_commas(n) + " " + noun;
+  const char last = noun.empty() ? ' ' : noun.back();
+  return with_commas(n) + " " + noun + (last == 's' || last == 'h' || last == 'x' ? "es" : "s");
+}
+
+std::string distinct_keys_text(double estimated_distinct, double fill_ratio) {
+  // Above 90% of the bits set (at the target a filter is about half full),
+  // more keys barely change the fill: what the fill says is a lower bound.
+  const std::string n = with_commas(static_cast<std::uint64_t>(estimated_distinct + 0.5));
+  return fill_ratio > 0.9 ? "more than " + n : "~" + n;
+}
+
 void check_filter_fits_in_memory(std::uint64_t bytes) {
   struct sysinfo si {};
   if (::sysinfo(&si) != 0) return;  // can't tell: let the allocation decide
@@ -132,7 +166,7 @@ char g_temp_path[PATH_MAX + 1];
 volatile sig_atomic_t g_protected = 0;
 
 extern "C" void on_fatal_signal(int sig) {
-  if (g_protected) ::unlink(g_temp_path);
+  if (g_protected && g_temp_path[0]) ::unlink(g_temp_path);
   ::_exit(128 + sig);
 }
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "csvbloom/filter.hpp"
 #include "csvbloom/key_spec.hpp"
 
 namespace csvbloom::cli {
@@ -50,6 +51,21 @@ std::vector<KeyColumn> parse_key_columns(const std::vector<std::string>& keys);
 // before any work.
 void check_output_path(const std::string& path, const std::string& flag);
 
+// Before an output is replaced: refuses an output that is one of `inputs`
+// (the same file, by device and inode: `-o a.csv ... a.csv` would turn the
+// CSV into a filter), and an existing non-empty file that is not a csvbloom
+// filter unless `force` (as gzip and zstd refuse to overwrite without -f).
+// Throws CLI::ValidationError naming `flag`.
+void check_output_replaceable(const std::string& path, const std::vector<std::string>& inputs, bool force,
+                              const std::string& flag);
+
+// "1 file", "2 files": n with commas and the noun, plural when n != 1.
+std::string count_of(std::uint64_t n, const std::string& noun);
+
+// The distinct-key estimate as text: "~N", or "more than N" when the filter
+// is too full for the estimate to be more than a lower bound.
+std::string distinct_keys_text(double estimated_distinct, double fill_ratio);
+
 // Refuses a filter that needs more memory than this machine's RAM and swap
 // (Error(invalid_argument) naming the options to change), before allocating:
 // with overcommit the allocation itself would succeed and the build would end
@@ -57,7 +73,8 @@ void check_output_path(const std::string& path, const std::string& flag);
 void check_filter_fits_in_memory(std::uint64_t bytes);
 
 // While a build writes, SIGINT/SIGTERM/SIGHUP remove the temp file and exit
-// with 128+signal. The path is copied into static storage (async-signal-safe).
+// with 128+signal. The path is copied into static storage (async-signal-safe);
+// "" (an unnamed O_TMPFILE temp file, which the kernel frees) only exits.
 void protect_temp_file(const std::string& temp_path);
 void unprotect_temp_file();
 

@@ -15,6 +15,7 @@
 #include "cli/progress.hpp"
 #include "cli/row_output.hpp"
 #include "cli/stats_json.hpp"
+#include "core/io/atomic_file.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/math.hpp"
@@ -42,19 +43,11 @@ struct DedupeFlags {
   Verbosity verbosity;
 };
 
-void write_json(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stderr);
-    return;
-  }
-  std::FILE* fp = std::fopen(path.c_str(), "wb");
-  if (!fp || std::fwrite(text.data(), 1, text.size(), fp) != text.size() || std::fclose(fp) != 0)
-    throw Error(ErrorKind::io, std::string("can't write stats: ") + std::strerror(errno), path);
-}
-
 int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   setup_logging(f.verbosity);
   BuildOptions opt = input_options(f.in);
+  if (f.stats_json == "-" && (f.output.empty() || f.output == "-"))
+    throw CLI::ValidationError("--stats-json", "'-' is standard output, which carries the rows: give a file, or -o for the rows");
   FilterParams params;
   FilterMetadata meta;
   std::optional<BloomFilter> filter;
@@ -89,10 +82,10 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
     check_filter_fits_in_memory(params.bits / 8);
     filter.emplace(params);
   }
-  std::unique_ptr<AtomicFileWriter> saved;
+  std::unique_ptr<detail::AtomicFileWriter> saved;
   if (!f.save.empty()) {
     check_output_path(f.save, "--save");
-    saved = std::make_unique<AtomicFileWriter>(f.save);  // an unwritable directory fails now, not after the run
+    saved = std::make_unique<detail::AtomicFileWriter>(f.save);  // an unwritable directory fails now, not after the run
   }
   RowOutput out(f.output);
   BuildProgress progress;
@@ -131,7 +124,7 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
     write_filter_json(w, *filter, meta, fill);
     w.end_object();
     w.end_object();
-    write_json(f.stats_json, w.str());
+    write_text_file(f.stats_json, w.str());
   }
   return kExitOk;
 }
@@ -166,7 +159,7 @@ std::function<int()> register_dedupe(CLI::App& app) {
   cmd->add_option("-p,--fpr", f->fpr, "Probability of dropping a new key's record, in (0, 1)")
       ->capture_default_str()
       ->check(CLI::Range(1e-12, 0.5));
-  cmd->add_option("--stats-json", f->stats_json, "Write the summary as JSON to FILE (- for stderr)");
+  cmd->add_option("--stats-json", f->stats_json, "Write the summary as JSON to FILE (- for stdout when the rows go to -o)");
   cmd->add_flag("--no-progress", f->no_progress, "No progress line, even on a terminal");
   add_verbosity_flags(*cmd, f->verbosity);
   return [f, cmd] { return run_dedupe(*f, *cmd); };

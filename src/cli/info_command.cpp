@@ -1,5 +1,7 @@
 // info_command.cpp: `csvbloom info`: every parameter of a filter file.
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
@@ -12,29 +14,28 @@ namespace csvbloom::cli {
 namespace {
 
 struct InfoFlags {
-  std::string filter;
+  std::vector<std::string> filters;
   bool json{false};
 };
 
-int run_info(const InfoFlags& f) {
-  LoadedFilter lf = load_filter(f.filter, true);
+void write_info_json(JsonWriter& w, const std::string& path) {
+  LoadedFilter lf = load_filter(path, true);
+  w.begin_object().field("file", path).field("file_bytes", lf.file_bytes).field("format_version", kFormatVersion);
+  write_filter_json(w, lf.filter, lf.metadata, lf.filter.fill_stats());
+  w.end_object();
+}
+
+void print_info(const std::string& path) {
+  LoadedFilter lf = load_filter(path, true);
   const BloomFilter& bf = lf.filter;
   const FilterParams& p = bf.params();
   const FilterMetadata& m = lf.metadata;
   const FillStats fill = bf.fill_stats();
-  if (f.json) {
-    JsonWriter w;
-    w.begin_object().field("file", f.filter).field("file_bytes", lf.file_bytes).field("format_version", kFormatVersion);
-    write_filter_json(w, bf, m, fill);
-    w.end_object();
-    std::fputs(w.str().c_str(), stdout);
-    return kExitOk;
-  }
   std::string norm;
   if (m.key.normalization.trim) norm += "trim";
   if (m.key.normalization.lowercase) norm += norm.empty() ? "lowercase" : ", lowercase";
   if (norm.empty()) norm = "none";
-  std::printf("file:              %s (%s bytes, format v%u)\n", f.filter.c_str(), with_commas(lf.file_bytes).c_str(),
+  std::printf("file:              %s (%s bytes, format v%u)\n", path.c_str(), with_commas(lf.file_bytes).c_str(),
               kFormatVersion);
   std::printf("layout:            %s%s\n", layout_name(p.layout),
               p.layout == Layout::blocked512 ? " (512-bit blocks, one cache line per key)" : "");
@@ -50,12 +51,36 @@ int run_info(const InfoFlags& f) {
   else
     std::printf("sized for:         explicit --bits/--hashes\n");
   std::printf("fill ratio:        %.4f\n", fill.fill_ratio);
-  std::printf("est. distinct:     %s\n", with_commas(static_cast<std::uint64_t>(fill.estimated_distinct + 0.5)).c_str());
+  std::string distinct = distinct_keys_text(fill.estimated_distinct, fill.fill_ratio);
+  if (distinct[0] == '~') distinct.erase(0, 1);  // "est." says it already
+  std::printf("est. distinct:     %s\n", distinct.c_str());
   std::printf("est. FPR:          %.4g\n", fill.estimated_fpr);
   // The fingerprint of exactly what csvbloom::check_compatible compares: the
   // sentence is true in both directions.
   std::printf("merge fingerprint: %s (filters are compatible, and merge, exactly when this matches)\n",
               merge_fingerprint(p, m).c_str());
+}
+
+// Several filters: each in turn (a blank line between them; with --json, an
+// array of the objects one filter prints). The first that can't be read is
+// the error (exit 2), after the ones before it were printed.
+int run_info(const InfoFlags& f) {
+  if (f.json) {
+    JsonWriter w;
+    if (f.filters.size() == 1) {
+      write_info_json(w, f.filters[0]);
+    } else {
+      w.begin_array();
+      for (const auto& path : f.filters) write_info_json(w, path);
+      w.end_array();
+    }
+    std::fputs(w.str().c_str(), stdout);
+    return kExitOk;
+  }
+  for (std::size_t i = 0; i < f.filters.size(); ++i) {
+    if (i) std::printf("\n");
+    print_info(f.filters[i]);
+  }
   return kExitOk;
 }
 
@@ -68,8 +93,9 @@ std::function<int()> register_info(CLI::App& app) {
       "Verifies the file's checksum, then prints its layout, size, hashes, seed,\n"
       "key spec, fill ratio, estimated distinct keys and FPR, and the merge\n"
       "fingerprint: two filters can be merged exactly when their fingerprints\n"
-      "match (same layout, bits, hashes, seed, key spec, capacity and FPR).");
-  cmd->add_option("filter", f->filter, "Filter file")->required();
+      "match (same layout, bits, hashes, seed, key spec, capacity and FPR).\n"
+      "Several filters are shown one after the other; with --json, as an array.");
+  cmd->add_option("filters", f->filters, "Filter files")->required()->expected(1, -1);
   cmd->add_flag("--json", f->json, "Print JSON for scripts");
   return [f] { return run_info(*f); };
 }

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
+#include "core/io/atomic_file.hpp"
 #include "csvbloom/format.hpp"
 
 namespace csvbloom::cli {
@@ -17,13 +18,17 @@ namespace {
 struct MergeFlags {
   std::string output;
   std::vector<std::string> inputs;
+  bool force{false};
   Verbosity verbosity;
 };
 
 int run_merge(const MergeFlags& f) {
   setup_logging(f.verbosity);
   check_output_path(f.output, "--output");
-  AtomicFileWriter out(f.output);  // fail early on an unwritable directory
+  // An input filter may be the output (`merge -o all.bloom all.bloom new.bloom`):
+  // inputs are read in full before the rename replaces it.
+  check_output_replaceable(f.output, {}, f.force, "--output");
+  detail::AtomicFileWriter out(f.output);  // fail early on an unwritable directory
   LoadedFilter first = load_filter(f.inputs[0], true);
   BloomFilter merged(first.filter.params());
   merged.merge_from(first.filter);
@@ -66,6 +71,7 @@ std::function<int()> register_merge(CLI::App& app) {
       "  csvbloom merge -o all.bloom shard-*.bloom");
   cmd->add_option("-o,--output", f->output, "Filter file to write (atomically)")->required();
   cmd->add_option("inputs", f->inputs, "Filters to merge")->required()->expected(1, -1);
+  cmd->add_flag("-f,--force", f->force, "Replace an existing -o that is not a csvbloom filter");
   add_verbosity_flags(*cmd, f->verbosity);
   return [f] { return run_merge(*f); };
 }

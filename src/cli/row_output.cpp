@@ -19,7 +19,7 @@ constexpr std::size_t kOutputBuffer = 1u << 20;
 RowOutput::RowOutput(const std::string& path) : path_(path == "-" ? "" : path) {
   if (!path_.empty()) {
     check_output_path(path_, "--output");
-    file_ = std::make_unique<AtomicFileWriter>(path_);
+    file_ = std::make_unique<detail::AtomicFileWriter>(path_);
     protect_temp_file(file_->temp_path());
     fd_ = file_->fd();
   }

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "csvbloom/format.hpp"
+#include "core/io/atomic_file.hpp"
 #include "csvbloom/rows.hpp"
 
 namespace csvbloom::cli {
@@ -25,7 +25,7 @@ class RowOutput final : public RowSink {
  private:
   void flush();
   std::string path_;
-  std::unique_ptr<AtomicFileWriter> file_;
+  std::unique_ptr<detail::AtomicFileWriter> file_;
   int fd_{1};
   std::string buf_;
 };

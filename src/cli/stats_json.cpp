@@ -14,25 +14,28 @@
 namespace csvbloom::cli {
 
 void print_build_summary(const std::string& output, const BuildStats& s, const BloomFilter& f,
-                         const FilterMetadata& m, const FillStats& fill, bool per_file) {
+                         const FilterMetadata& m, const FillStats& fill, bool per_file, std::uint64_t file_bytes) {
   const double secs = s.seconds > 0 ? s.seconds : 1e-9;
-  std::fprintf(stderr, "csvbloom: wrote %s: %s files, %s, %s rows, %s keys inserted (%s bad rows, %s empty keys)\n",
-               output.c_str(), with_commas(s.files).c_str(), human_bytes(static_cast<double>(s.bytes)).c_str(),
-               with_commas(s.rows).c_str(), with_commas(s.keys_inserted).c_str(), with_commas(s.bad_rows).c_str(),
-               with_commas(s.empty_keys).c_str());
+  // The bytes the progress line counted (on disk), then the decoded ones when
+  // compressed inputs make them differ.
+  std::string bytes = human_bytes(static_cast<double>(file_bytes ? file_bytes : s.bytes));
+  if (file_bytes && file_bytes != s.bytes) bytes += " (" + human_bytes(static_cast<double>(s.bytes)) + " decoded)";
+  std::fprintf(stderr, "csvbloom: wrote %s: %s, %s, %s, %s inserted (%s, %s)\n", output.c_str(),
+               count_of(s.files, "file").c_str(), bytes.c_str(), count_of(s.rows, "row").c_str(),
+               count_of(s.keys_inserted, "key").c_str(), count_of(s.bad_rows, "bad row").c_str(),
+               count_of(s.empty_keys, "empty key").c_str());
   char target[64] = "";
   if (m.target_fpr > 0) std::snprintf(target, sizeof target, " (target %.4g)", m.target_fpr);
-  std::fprintf(stderr, "  filter: %s, %s bits (%s), %u hashes; ~%s distinct keys; estimated FPR %.4g%s\n",
+  std::fprintf(stderr, "  filter: %s, %s bits (%s), %s; %s distinct keys; estimated FPR %.4g%s\n",
                layout_name(f.params().layout), with_commas(f.bits()).c_str(),
-               human_bytes(static_cast<double>(f.size_bytes())).c_str(), f.params().hashes,
-               with_commas(static_cast<std::uint64_t>(fill.estimated_distinct + 0.5)).c_str(), fill.estimated_fpr,
-               target);
+               human_bytes(static_cast<double>(f.size_bytes())).c_str(), count_of(f.params().hashes, "hash").c_str(),
+               distinct_keys_text(fill.estimated_distinct, fill.fill_ratio).c_str(), fill.estimated_fpr, target);
   std::fprintf(stderr, "  %.2f s, %s/s, %.1f M rows/s\n", s.seconds,
                human_bytes(static_cast<double>(s.bytes) / secs).c_str(), static_cast<double>(s.rows) / secs / 1e6);
   if (per_file)
     for (const auto& pf : s.per_file)
-      std::fprintf(stderr, "  %s: %s, %s rows\n", pf.path.c_str(), human_bytes(static_cast<double>(pf.bytes)).c_str(),
-                   with_commas(pf.rows).c_str());
+      std::fprintf(stderr, "  %s: %s, %s\n", pf.path.c_str(), human_bytes(static_cast<double>(pf.bytes)).c_str(),
+                   count_of(pf.rows, "row").c_str());
 }
 
 void write_filter_json(JsonWriter& w, const BloomFilter& f, const FilterMetadata& m, const FillStats& fill) {
@@ -67,8 +70,8 @@ void write_filter_json(JsonWriter& w, const BloomFilter& f, const FilterMetadata
       .field("merge_fingerprint", i.merge_fingerprint);
 }
 
-void write_stats_json(const std::string& path, const std::string& output, const BuildStats& s,
-                      const BloomFilter& f, const FilterMetadata& m, const FillStats& fill) {
+std::string stats_json_text(const std::string& output, const BuildStats& s, const BloomFilter& f,
+                            const FilterMetadata& m, const FillStats& fill, const std::vector<std::string>& warnings) {
   JsonWriter w;
   w.begin_object()
       .field("output", output)
@@ -78,6 +81,7 @@ void write_stats_json(const std::string& path, const std::string& output, const 
       .field("keys_inserted", s.keys_inserted)
       .field("bad_rows", s.bad_rows)
       .field("empty_keys", s.empty_keys)
+      .field("keys_with_outer_whitespace", s.keys_with_outer_whitespace)
       .field("seconds", s.seconds)
       .field("bytes_per_second", s.seconds > 0 ? static_cast<double>(s.bytes) / s.seconds : 0.0)
       .field("rows_per_second", s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0);
@@ -85,19 +89,25 @@ void write_stats_json(const std::string& path, const std::string& output, const 
   for (const auto& b : s.first_bad_rows)
     w.begin_object().field("file", b.file).field("line", b.line).field("what", b.what).end_object();
   w.end_array();
+  w.begin_array("warnings");
+  for (const auto& text : warnings) w.field(nullptr, text);
+  w.end_array();
   w.begin_object("filter");
   write_filter_json(w, f, m, fill);
   w.end_object();
   w.end_object();
-  const std::string text = w.str();
+  return w.str();
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
   if (path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+      throw Error(ErrorKind::io, std::string("can't write: ") + std::strerror(errno), "<stdout>");
     return;
   }
   std::FILE* fp = std::fopen(path.c_str(), "wb");
   if (!fp || std::fwrite(text.data(), 1, text.size(), fp) != text.size() || std::fclose(fp) != 0)
-    throw Error(ErrorKind::io, std::string("can't write stats: ") + std::strerror(errno), path);
+    throw Error(ErrorKind::io, std::string("can't write: ") + std::strerror(errno), path);
 }
 
 }  // namespace csvbloom::cli

@@ -2,7 +2,9 @@
 // Field meanings: README "Machine-readable output".
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "csvbloom/build.hpp"
 #include "csvbloom/format.hpp"
@@ -11,11 +13,15 @@ namespace csvbloom::cli {
 
 class JsonWriter;
 
+// file_bytes: the input bytes as the progress line counted them (on disk,
+// compressed where compressed); 0 to show only the decoded bytes.
 void print_build_summary(const std::string& output, const BuildStats& s, const BloomFilter& f,
-                         const FilterMetadata& m, const FillStats& fill, bool per_file);
-// Writes to `path`, or stdout for "-". Throws Error(io).
-void write_stats_json(const std::string& path, const std::string& output, const BuildStats& s,
-                      const BloomFilter& f, const FilterMetadata& m, const FillStats& fill);
+                         const FilterMetadata& m, const FillStats& fill, bool per_file, std::uint64_t file_bytes = 0);
+// The --stats-json document, `warnings` as printed.
+std::string stats_json_text(const std::string& output, const BuildStats& s, const BloomFilter& f,
+                            const FilterMetadata& m, const FillStats& fill, const std::vector<std::string>& warnings);
+// Writes `text` to `path` ("-": standard output). Throws Error(io).
+void write_text_file(const std::string& path, const std::string& text);
 // The filter's parameters, shared by `build --stats-json` and `info --json`.
 void write_filter_json(JsonWriter& w, const BloomFilter& f, const FilterMetadata& m, const FillStats& fill);
 

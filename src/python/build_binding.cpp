@@ -23,6 +23,7 @@
 
 #include "csvbloom/build.hpp"
 #include "csvbloom/compatibility.hpp"
+#include "core/io/atomic_file.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/info.hpp"
@@ -283,7 +284,7 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
   validate_params(params);
 
   // ---- the long part, cancellable ----
-  AtomicFileWriter out(output);  // the directory is writable, or we stop now
+  detail::AtomicFileWriter out(output);  // the directory is writable, or we stop now
   std::atomic<bool> cancel{false};
   opt.cancel = &cancel;
   BloomFilter filter(params);
@@ -333,7 +334,7 @@ void merge(py::object output_arg, py::object inputs_arg) {
   if (inputs.empty()) invalid("inputs: give at least one filter to merge");
   check_output_path(output);
   py::gil_scoped_release nogil;
-  AtomicFileWriter out(output);  // fail early on an unwritable directory
+  detail::AtomicFileWriter out(output);  // fail early on an unwritable directory
   LoadedFilter first = load_filter(inputs[0], true);
   BloomFilter merged(first.filter.params());
   merged.merge_from(first.filter);

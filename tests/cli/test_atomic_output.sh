@@ -77,11 +77,15 @@ unchanged "a refused merge"
 # The build reads a FIFO that this shell holds open (no EOF), so it waits
 # inside the pipeline with its temp file created; once its handler for the
 # signal is installed (SigCgt in /proc), the signal is sent.
-# handler_ready PID SIGNUM: the process catches SIGNUM and its temp file exists.
+# handler_ready PID SIGNUM: the process catches SIGNUM and its temp file
+# exists: named (.out.bloom.tmp-*) or, where O_TMPFILE works, an unnamed one
+# in this directory (/proc/PID/fd shows it as "DIR/#INODE (deleted)").
 handler_ready() {
   local mask
   mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
-  [ -n "$mask" ] && (( (16#$mask >> ($2 - 1)) & 1 )) && [ -n "$(find . -maxdepth 1 -name '.out.bloom.tmp-*')" ]
+  [ -n "$mask" ] && (( (16#$mask >> ($2 - 1)) & 1 )) || return 1
+  [ -n "$(find . -maxdepth 1 -name '.out.bloom.tmp-*')" ] && return 0
+  find "/proc/$1/fd" -mindepth 1 -printf '%l\n' 2>/dev/null | grep -qF "$PWD/#"
 }
 interrupt() {  # SIGNAL SIGNUM EXIT_CODE
   local sig=$1 num=$2 want=$3 pid rc i

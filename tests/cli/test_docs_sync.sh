@@ -91,7 +91,7 @@ expect_completion "email" csvbloom build people.csv --key = e
 expect_completion "" csvbloom build --capacity ""
 expect_completion "--json" csvbloom info --j
 expect_completion "a.bloom b.bloom sub" csvbloom info ""
-expect_completion "" csvbloom info a.bloom ""
+expect_completion "a.bloom b.bloom sub" csvbloom info a.bloom ""  # info takes several filters
 expect_completion "a.bloom b.bloom sub" csvbloom query -s ""
 expect_completion "" csvbloom query -s a.bloom ""
 expect_completion "a.bloom b.bloom sub" csvbloom merge -o all.bloom a.bloom ""

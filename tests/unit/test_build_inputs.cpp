@@ -164,14 +164,11 @@ TEST_CASE("pipeline: a small gzip file planned by its reader gives the plain fil
   }
 }
 
-TEST_CASE("pipeline: empty, header-only, BOM, blank-only and no-trailing-newline files", "[pipeline]") {
+TEST_CASE("pipeline: header-only, BOM and no-trailing-newline files", "[pipeline]") {
   TempDir d;
   const std::vector<std::string> files = {
-      d.file("empty.csv", ""),
       d.file("header_only.csv", "id,email\n"),
       d.file("header_no_newline.csv", "id,email"),
-      d.file("bom_only.csv", "\xEF\xBB\xBF"),
-      d.file("blank_only.csv", "\n\r\n\n"),
       d.file("bom.csv", "\xEF\xBB\xBFid,email\r\n1,bom@example.org\r\n"),
       d.file("no_newline.csv", "id,email\n1,last@example.org"),
       d.file("no_newline_quoted.csv", "id,email\n1,\"quoted@example.org\""),
@@ -187,8 +184,33 @@ TEST_CASE("pipeline: empty, header-only, BOM, blank-only and no-trailing-newline
     CHECK(got.stats.files == files.size());
   }
   // The BOM is not part of the first column's name.
-  BuildOptions o = options({files[5]}, "id", {1, 0, 1u << 20, 0});
+  BuildOptions o = options({files[2]}, "id", {1, 0, 1u << 20, 0});
   CHECK(run(o).words == filter_of({"1"}));
+}
+
+TEST_CASE("pipeline: a file with no record where a header is expected is an error naming it", "[pipeline]") {
+  // (issue 13: a 0-byte export used to replace a good filter with an empty one)
+  TempDir d;
+  const std::string good = d.file("good.csv", "id,email\n1,a@example.org\n");
+  for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"empty.csv", ""}, {"bom_only.csv", "\xEF\xBB\xBF"}, {"blank_only.csv", "\n\r\n\n"}}) {
+    const std::string bad = d.file(name, bytes);
+    for (Config cfg : {Config{1, 0, 1u << 20, 0}, Config{3, 2, 16, 0}}) {
+      INFO(name << " " << describe(cfg));
+      try {
+        run(options({good, bad}, "email", cfg));
+        FAIL("no error");
+      } catch (const Error& e) {
+        CHECK_THAT(std::string(e.what()), Catch::Contains(name) && Catch::Contains("header is expected"));
+      }
+    }
+    // Without a header it adds nothing, and is no error.
+    BuildOptions o = options({good, bad}, "", {1, 0, 1u << 20, 0});
+    o.key.dialect.has_header = false;
+    o.key.columns = {KeyColumn{"", 2}};
+    o.allow_ragged = true;
+    CHECK(run(o).stats.keys_inserted == 2);
+  }
 }
 
 TEST_CASE("pipeline: without a header, keys are by index and the first row is data", "[pipeline]") {

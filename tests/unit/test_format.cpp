@@ -1,5 +1,5 @@
 // tests/unit/test_format.cpp: the filter file format (docs/FORMAT.md), its
-// validation, and crash-safe writing.
+// validation, and save_filter_atomic (the writer itself: test_atomic_file.cpp).
 //
 // The format is frozen two ways: a schema test hashes the bytes of filters
 // built from fixed keys (and checks the field offsets FORMAT.md documents), and
@@ -129,12 +129,6 @@ std::pair<ErrorKind, std::string> load_error(const std::string& path, bool verif
 
 bool same_words(const BloomFilter& a, const BloomFilter& b) {
   return a.words().size() == b.words().size() && std::equal(a.words().begin(), a.words().end(), b.words().begin());
-}
-
-mode_t current_umask() {
-  const mode_t m = ::umask(022);
-  ::umask(m);
-  return m;
 }
 
 }  // namespace
@@ -429,106 +423,11 @@ TEST_CASE("format: writers refuse metadata the reader would reject", "[format]")
   CHECK_NOTHROW(serialize_header(golden_filter(), m));
 }
 
-TEST_CASE("AtomicFileWriter: commit replaces, abandoning leaves the old file", "[format]") {
+TEST_CASE("save_filter_atomic: a relative target goes in the current directory", "[format]") {
   TempDir dir;
-  const std::string target = dir / "out.bloom";
-  write_file(target, Bytes{'o', 'l', 'd'});
-
-  std::string temp;
-  {
-    AtomicFileWriter w(target);
-    temp = w.temp_path();
-    CHECK(fs::path(temp).parent_path() == dir.root());
-    CHECK(fs::path(temp).filename().string().rfind(".out.bloom.tmp-" + std::to_string(::getpid()) + "-", 0) == 0);
-    CHECK(fs::exists(temp));
-    REQUIRE(::write(w.fd(), "new", 3) == 3);
-    // Not committed: destroyed here.
-  }
-  CHECK_FALSE(fs::exists(temp));
-  CHECK(read_file(target) == Bytes{'o', 'l', 'd'});
-  CHECK(std::distance(fs::directory_iterator(dir.root()), fs::directory_iterator()) == 1);
-
-  {
-    AtomicFileWriter w(target);
-    temp = w.temp_path();
-    REQUIRE(::write(w.fd(), "new", 3) == 3);
-    w.commit();
-  }
-  CHECK_FALSE(fs::exists(temp));
-  CHECK(read_file(target) == Bytes{'n', 'e', 'w'});
-  CHECK(std::distance(fs::directory_iterator(dir.root()), fs::directory_iterator()) == 1);
-  // Normal permissions, not mkstemp's 0600.
-  struct stat st;
-  REQUIRE(::stat(target.c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == (0666 & ~current_umask()));
-
-  // A relative target (no slash) goes in the current directory.
   const fs::path cwd = fs::current_path();
   fs::current_path(dir.root());
   save_filter_atomic("rel.bloom", golden_filter(), golden_metadata());
   fs::current_path(cwd);
-  CHECK(fs::exists(dir / "rel.bloom"));
-}
-
-TEST_CASE("AtomicFileWriter: missing or unwritable directory is an io error naming it", "[format]") {
-  TempDir dir;
-  const std::string missing = dir / "no-such-dir";
-  try {
-    AtomicFileWriter w(missing + "/out.bloom");
-    FAIL("no error");
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::io);
-    CHECK_THAT(std::string(e.what()), Catch::Contains(missing) && Catch::Contains("does not exist"));
-  }
-  // A file where a directory should be.
-  const std::string file = dir / "plain";
-  write_file(file, {});
-  try {
-    AtomicFileWriter w(file + "/out.bloom");
-    FAIL("no error");
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::io);
-    CHECK_THAT(std::string(e.what()), Catch::Contains(file));
-  }
-  // Unwritable: a 0555 directory for normal users; root ignores modes, so /proc
-  // (where nobody can create files) stands in.
-  std::string ro = dir / "ro";
-  if (::geteuid() == 0) {
-    ro = "/proc";
-  } else {
-    fs::create_directory(ro);
-    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
-  }
-  try {
-    AtomicFileWriter w(ro + "/out.bloom");
-    FAIL("no error");
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::io);
-    CHECK_THAT(std::string(e.what()), Catch::Contains(ro));
-  }
-  CHECK_THROWS_AS(AtomicFileWriter(dir.root().string() + "/"), Error);  // no file name
-}
-
-TEST_CASE("AtomicFileWriter: stale temps of dead processes are removed", "[format]") {
-  TempDir dir;
-  const std::string target = dir / "out.bloom";
-  // A pid that certainly exited: a reaped child of ours.
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) ::_exit(0);
-  REQUIRE(::waitpid(child, nullptr, 0) == child);
-  const std::string dead = dir / (".out.bloom.tmp-" + std::to_string(child) + "-abcdef");
-  const std::string alive = dir / (".out.bloom.tmp-" + std::to_string(::getppid()) + "-abcdef");
-  const std::string mine = dir / (".out.bloom.tmp-" + std::to_string(::getpid()) + "-abcdef");
-  const std::string other_target = dir / (".other.bloom.tmp-" + std::to_string(child) + "-abcdef");
-  const std::string odd = dir / (".out.bloom.tmp-" + std::to_string(child) + "-abc");  // not our pattern
-  for (const auto& p : {dead, alive, mine, other_target, odd}) write_file(p, {'x'});
-
-  save_filter_atomic(target, golden_filter(), golden_metadata());
-  CHECK_FALSE(fs::exists(dead));
-  CHECK(fs::exists(alive));
-  CHECK(fs::exists(mine));
-  CHECK(fs::exists(other_target));
-  CHECK(fs::exists(odd));
-  CHECK(load_filter(target).filter.keys_inserted() == 1000);
+  CHECK(load_filter(dir / "rel.bloom").filter.keys_inserted() == 1000);
 }

@@ -1,5 +1,5 @@
 // src/core/filter/format.cpp: the filter file (docs/FORMAT.md is the specification;
-// keep the two in step), crash-safe writing and validated loading.
+// keep the two in step), writing and validated loading.
 //
 // Layout, little-endian: a 64-byte fixed prefix, the key spec, zero padding to
 // header_bytes (a multiple of 64, so a mapped payload is cache-line aligned),
@@ -16,9 +16,7 @@
 // (no copy of a multi-GiB array), updating an XXH3 streaming state on the way.
 #include "core/filter/hash_inline.hpp"  // first: compiles xxHash (XXH3 streaming) inline
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,12 +26,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "core/filter/filter_impl.hpp"
+#include "core/io/atomic_file.hpp"
 #include "csvbloom/error.hpp"
 #include "core/filter/format_detail.hpp"
 #include "csvbloom/format.hpp"
@@ -331,31 +329,6 @@ class Fd {
   int fd_;
 };
 
-// Directory and file name of a target path ("." when there is no slash).
-struct SplitPath {
-  std::string dir, base;
-};
-SplitPath split_path(const std::string& path) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return {".", path};
-  return {slash == 0 ? std::string("/") : path.substr(0, slash), path.substr(slash + 1)};
-}
-
-std::string temp_prefix(const std::string& base) { return "." + base + ".tmp-"; }
-
-mode_t current_umask() {
-  // /proc/self/status has it without changing it (umask(2) can only be read by
-  // setting it, which races with other threads creating files).
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8));
-  }
-  const mode_t m = ::umask(022);
-  ::umask(m);
-  return m;
-}
-
 }  // namespace
 
 // ---- writing ----
@@ -405,109 +378,8 @@ void write_filter(int fd, const BloomFilter& f, const FilterMetadata& m, const s
   write_all(fd, tail, sizeof tail, path_for_errors);
 }
 
-// ---- AtomicFileWriter ----
-
-AtomicFileWriter::AtomicFileWriter(std::string target_path) : target_(std::move(target_path)) {
-  const SplitPath sp = split_path(target_);
-  if (sp.base.empty() || sp.base == "." || sp.base == "..")
-    throw Error(ErrorKind::io, "output path does not name a file", target_);
-  struct stat st;
-  if (::stat(sp.dir.c_str(), &st) != 0) {
-    const int e = errno;
-    throw Error(ErrorKind::io,
-                "output directory " + sp.dir + (e == ENOENT ? " does not exist" : " is not accessible") + " (" +
-                    std::strerror(e) + ")",
-                sp.dir);
-  }
-  if (!S_ISDIR(st.st_mode)) throw Error(ErrorKind::io, "output directory " + sp.dir + " is not a directory", sp.dir);
-  if (::access(sp.dir.c_str(), W_OK | X_OK) != 0) {
-    const int e = errno;
-    throw Error(ErrorKind::io, "output directory " + sp.dir + " is not writable (" + std::strerror(e) + ")", sp.dir);
-  }
-  std::string tmpl = (sp.dir == "/" ? std::string("/") : sp.dir + "/") + temp_prefix(sp.base) +
-                     std::to_string(::getpid()) + "-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  fd_ = ::mkostemp(buf.data(), O_CLOEXEC);
-  if (fd_ < 0) {
-    const int e = errno;
-    throw Error(ErrorKind::io,
-                "cannot create a temporary file in output directory " + sp.dir + " (" + std::strerror(e) + ")", sp.dir);
-  }
-  temp_.assign(buf.data());
-  // mkstemp creates 0600; a filter is an ordinary output file: 0666 & ~umask.
-  if (::fchmod(fd_, 0666 & ~current_umask()) != 0) {
-    const int e = errno;
-    ::close(fd_);
-    fd_ = -1;
-    ::unlink(temp_.c_str());
-    throw Error(ErrorKind::io, std::string("cannot set the temporary file's mode: ") + std::strerror(e), temp_);
-  }
-}
-
-AtomicFileWriter::~AtomicFileWriter() {
-  if (committed_) return;
-  if (fd_ >= 0) ::close(fd_);
-  if (!temp_.empty()) ::unlink(temp_.c_str());
-}
-
-void AtomicFileWriter::commit() {
-  if (committed_) return;
-  if (fd_ < 0) throw Error(ErrorKind::io, "commit after a failed commit", target_);
-  auto fail = [this](const std::string& what, int err) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    ::unlink(temp_.c_str());
-    io_error(what, err, target_);
-  };
-  if (::fsync(fd_) != 0) fail("cannot flush the output to disk (fsync)", errno);
-  const int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0) fail("cannot close the output file", errno);
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) fail("cannot rename " + temp_ + " over the output", errno);
-  committed_ = true;
-  // The rename is durable only once the directory entry is: fsync the directory.
-  // Some file systems refuse fsync on directories (EINVAL): nothing more to do there.
-  const std::string dir = split_path(target_).dir;
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) io_error("cannot open the output directory " + dir + " to sync it", errno, target_);
-  if (::fsync(dfd) != 0 && errno != EINVAL && errno != EROFS) {
-    const int e = errno;
-    ::close(dfd);
-    io_error("cannot sync the output directory " + dir, e, target_);
-  }
-  ::close(dfd);
-}
-
-void AtomicFileWriter::remove_stale_temps() const noexcept {
-  const SplitPath sp = split_path(target_);
-  const std::string prefix = temp_prefix(sp.base);
-  DIR* d = ::opendir(sp.dir.c_str());
-  if (!d) return;
-  const pid_t self = ::getpid();
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view name(e->d_name);
-    if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) continue;
-    // The rest must be "<pid>-XXXXXX" exactly as the constructor makes it.
-    const std::string_view rest = name.substr(prefix.size());
-    const std::size_t dash = rest.find('-');
-    if (dash == 0 || dash == std::string_view::npos || dash > 10 || rest.size() - dash - 1 != 6) continue;
-    std::uint64_t pid = 0;
-    bool digits = true;
-    for (std::size_t i = 0; i < dash; ++i) {
-      if (rest[i] < '0' || rest[i] > '9') digits = false;
-      pid = pid * 10 + static_cast<std::uint64_t>(rest[i] - '0');
-    }
-    if (!digits || pid == 0 || pid > static_cast<std::uint64_t>(std::numeric_limits<pid_t>::max())) continue;
-    if (static_cast<pid_t>(pid) == self) continue;  // ours: maybe another writer in this process
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
-    ::unlinkat(::dirfd(d), e->d_name, 0);
-  }
-  ::closedir(d);
-}
-
 void save_filter_atomic(const std::string& path, const BloomFilter& f, const FilterMetadata& m) {
-  AtomicFileWriter w(path);
+  detail::AtomicFileWriter w(path);
   write_filter(w.fd(), f, m, path);
   w.commit();
   w.remove_stale_temps();

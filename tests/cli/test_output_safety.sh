@@ -1,0 +1,95 @@
+# Issue 13, "a filter is replaced only by a filter at least as trustworthy" and
+# "outputs that can't destroy inputs": with a good filter in place, each
+# mistake below exits 2 and leaves every old output byte-identical (and no
+# temp file). Each block names the issue's table row or item it covers; every
+# one of them failed on the binary of 2026-12-04, commit 7ea6f7b.
+source "$(dirname "$0")/lib.sh"
+
+printf 'id,name,email\n1,Ada,ada@example.org\n2,Bob,bob@example.org\n' >airports.csv
+: >empty.csv
+printf 'id,name\n' >header_only.csv
+expect_exit 0 "$CSVBLOOM" build -q -o prod.bloom --key name --capacity 100 airports.csv
+cp prod.bloom prod.orig
+unchanged() {
+  same_file prod.bloom prod.orig "prod.bloom after $1"
+  no_temp_files .
+}
+
+# ---- row: a 0-byte input where a header is expected ----
+expect_exit 2 "$CSVBLOOM" build -q -o prod.bloom --key no_such_column --capacity 10 empty.csv
+expect_err_contains "empty.csv"
+expect_err_contains "header is expected"
+unchanged "a 0-byte input"
+expect_exit 2 "$CSVBLOOM" build -q -o prod.bloom --key name --capacity 10 airports.csv empty.csv
+expect_err_contains "empty.csv"
+unchanged "a 0-byte input among good ones"
+# With --no-header an empty file is no error (it adds no keys).
+expect_exit 0 "$CSVBLOOM" build -q -o nh.bloom --no-header --key 2 --capacity 10 airports.csv empty.csv
+
+# ---- a build that inserted no key doesn't replace an existing output ----
+expect_exit 2 "$CSVBLOOM" build -q -o prod.bloom --key name --capacity 10 header_only.csv
+expect_err_contains "no key was inserted"
+expect_err_contains "--allow-empty"
+unchanged "a build that inserted no key"
+expect_exit 0 "$CSVBLOOM" build --no-progress -o fresh.bloom --key name --capacity 10 header_only.csv  # nothing to protect
+expect_err_contains "no key was inserted"
+cp prod.orig p2.bloom
+expect_exit 0 "$CSVBLOOM" build -q -o p2.bloom --allow-empty --key name --capacity 10 header_only.csv
+different_file p2.bloom prod.orig "--allow-empty replaces"
+
+# ---- row: --stats-json that can't be written ----
+expect_exit 2 "$CSVBLOOM" build -q -o prod.bloom --key email --capacity 10 --stats-json /dev/full airports.csv
+expect_err_contains "/dev/full"
+unchanged "--stats-json /dev/full"
+mkdir -p nodir
+expect_exit 2 "$CSVBLOOM" build -q -o prod.bloom --key email --capacity 10 --stats-json missing/s.json airports.csv
+expect_err_contains "missing/s.json"
+unchanged "--stats-json in a missing directory"
+# Both outputs are replaced when all went well; a failing build keeps both.
+expect_exit 0 "$CSVBLOOM" build -q -o both.bloom --key email --capacity 10 --stats-json both.json airports.csv
+cp both.bloom both.bloom.orig && cp both.json both.json.orig
+expect_exit 2 "$CSVBLOOM" build -q -o both.bloom --key nope --capacity 10 --stats-json both.json airports.csv
+same_file both.bloom both.bloom.orig "the filter after a failed build with --stats-json"
+same_file both.json both.json.orig "the stats after a failed build"
+
+# ---- row: -o naming an input ----
+cp airports.csv a.csv
+expect_exit 2 "$CSVBLOOM" build -q -o a.csv --key name --capacity 10 a.csv
+expect_err_contains "is also an input"
+same_file a.csv airports.csv "the input named by -o"
+expect_exit 2 "$CSVBLOOM" build -q -o ./a.csv --key name --capacity 10 --force .
+expect_err_contains "is also an input"
+same_file a.csv airports.csv "the input named by -o, through a directory and --force"
+rm a.csv
+
+# ---- overwriting a file that is not a csvbloom filter needs --force ----
+echo "precious notes" >notes.txt
+cp notes.txt notes.orig
+expect_exit 2 "$CSVBLOOM" build -q -o notes.txt --key name --capacity 10 airports.csv
+expect_err_contains "--force"
+same_file notes.txt notes.orig "a non-filter output without --force"
+expect_exit 2 "$CSVBLOOM" merge -q -o notes.txt prod.bloom
+same_file notes.txt notes.orig "a non-filter merge output without --force"
+expect_exit 0 "$CSVBLOOM" build -q -o notes.txt --force --key name --capacity 100 airports.csv
+same_file notes.txt prod.orig "--force replaces it"
+: >zero.bloom  # an empty file holds nothing to lose (make's `touch`)
+expect_exit 0 "$CSVBLOOM" build -q -o zero.bloom --key name --capacity 100 airports.csv
+
+# ---- -o - writes the filter to stdout ----
+expect_exit 0 "$CSVBLOOM" build -q -o - --key name --capacity 100 airports.csv
+same_file "$WORK/out" prod.orig "-o - on stdout"
+check "[ ! -e ./- ]" "-o - created a file named -"
+expect_exit 2 "$CSVBLOOM" build -q -o - --stats-json - --key name --capacity 100 airports.csv
+
+# ---- a replaced output keeps its permission bits ----
+cp prod.orig perm.bloom && chmod 640 perm.bloom
+expect_exit 0 "$CSVBLOOM" build -q -o perm.bloom --key email --capacity 100 airports.csv
+check "[ \"\$(stat -c %a perm.bloom)\" = 640 ]" "chmod 640 filter came back $(stat -c %a perm.bloom)"
+chmod 600 perm.bloom
+expect_exit 0 "$CSVBLOOM" merge -q -o perm.bloom perm.bloom
+check "[ \"\$(stat -c %a perm.bloom)\" = 600 ]" "merge: chmod 600 filter came back $(stat -c %a perm.bloom)"
+
+# ---- issue 12: a missing output directory names the output given ----
+expect_exit 2 "$CSVBLOOM" build -q -o some/missing/dir/f.bloom --key name --capacity 10 airports.csv
+expect_err_contains "some/missing/dir/f.bloom"
+finish
