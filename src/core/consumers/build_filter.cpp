@@ -3,6 +3,8 @@
 // them with prefetching (BloomFilter::insert_batch), the reducer being the only
 // writer of the bit array. Unordered: inserting is an OR, so the filter's
 // bytes do not depend on thread counts, chunk size or scheduling.
+#include <atomic>
+
 #include "core/consumers/hash_keys.hpp"
 #include "core/io/input_plan.hpp"
 #include "core/pipeline/chunk_driver.hpp"
@@ -15,15 +17,33 @@ namespace {
 
 class FilterInserter final : public BatchConsumer {
  public:
-  explicit FilterInserter(BloomFilter& f) : filter_(f), seed_(f.params().seed) {}
+  FilterInserter(BloomFilter& f, bool count_outer_whitespace)
+      : filter_(f), seed_(f.params().seed), count_whitespace_(count_outer_whitespace) {}
   bool ordered() const noexcept override { return false; }
   bool wants_rows() const noexcept override { return false; }
-  void parallel(Batch& b) override { hash_keys(b, seed_); }
+  void parallel(Batch& b) override {
+    hash_keys(b, seed_);
+    // Keys that start or end with a space or tab: the CLI suggests --trim
+    // (a query typed without them misses). Two byte tests per key, on bytes
+    // the hashing just read; one atomic add per batch.
+    if (!count_whitespace_) return;
+    const KeyBatch& keys = b.keys;
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < keys.key_count(); ++i) {
+      const char* k = keys.key_data(i);
+      const std::size_t len = keys.key_size(i);
+      n += len && (k[0] == ' ' || k[0] == '\t' || k[len - 1] == ' ' || k[len - 1] == '\t');
+    }
+    if (n) outer_whitespace_.fetch_add(n, std::memory_order_relaxed);
+  }
   void serial(Batch& b) override { filter_.insert_batch(b.hashes.data(), b.hashes.size()); }
+  std::uint64_t outer_whitespace() const noexcept { return outer_whitespace_.load(); }
 
  private:
   BloomFilter& filter_;
   std::uint64_t seed_;
+  bool count_whitespace_;
+  std::atomic<std::uint64_t> outer_whitespace_{0};
 };
 
 }  // namespace
@@ -33,8 +53,12 @@ void check_inputs(const BuildOptions& options) { (void)detail::plan_inputs(optio
 
 BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress) {
   if (!filter.writable()) throw Error(ErrorKind::invalid_argument, "build_filter needs a writable filter");
-  detail::FilterInserter inserter(filter);
-  return detail::run_pipeline(options, inserter, progress);
+  // Single-column keys without --trim: a composite key's bytes start with a
+  // length, and trimmed keys have no outer whitespace.
+  detail::FilterInserter inserter(filter, options.key.column_count() == 1 && !options.key.normalization.trim);
+  BuildStats stats = detail::run_pipeline(options, inserter, progress);
+  stats.keys_with_outer_whitespace = inserter.outer_whitespace();
+  return stats;
 }
 
 }  // namespace csvbloom
