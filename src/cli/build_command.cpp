@@ -21,6 +21,7 @@
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
+#include "cli/input_flags.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_json.hpp"
 #include "core/io/atomic_file.hpp"
@@ -34,14 +35,6 @@ namespace {
 
 struct BuildFlags {
   std::string output;
-  std::vector<std::string> inputs;
-  std::string files_from;
-  bool files_from_null{false};
-  std::vector<std::string> keys;
-  bool no_header{false};
-  std::string delimiter{","};
-  CLI::Option* delimiter_option{nullptr};
-  bool tsv{false};
   bool trim{false}, lowercase{false};
   std::uint64_t capacity{0};
   double fpr{0.01};
@@ -49,21 +42,12 @@ struct BuildFlags {
   std::uint32_t hashes{0};
   std::string layout{"blocked"};
   std::uint64_t seed{kDefaultSeed};
-  std::string on_error{"fail"};
-  bool allow_ragged{false};
-  std::uint64_t max_record_bytes{64ull << 20};
-  unsigned threads{0}, readers{0};
-  int workers{-1};
-  // 4 MiB: on bench/gen medium at -j2, 1 MiB chunks took 0.44 s and 4 MiB
-  // 0.40-0.42 s (fewer opens, hand-offs and look-ahead re-reads); 8 MiB no
-  // better. Memory: about 2 x chunk per reader (bench/RESULTS.md).
-  std::uint64_t chunk_size{4u << 20};
-  std::size_t queue_batches{0};
   std::string stats_json;
   bool strict{false};
   bool allow_empty{false};
   bool force{false};
   bool no_progress{false};
+  InputFlags in;
   Verbosity verbosity;
 };
 
@@ -74,33 +58,6 @@ std::string positive_whole_number(const std::string& s) {
   const bool digits = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
   if (digits && s.find_first_not_of('0') != std::string::npos) return {};
   return "must be a whole number of at least 1 (got '" + s + "')";
-}
-
-// The arguments and --files-from lines, directories expanded (the library's
-// expand_inputs: every *.csv and *.tsv below, sorted, so runs are repeatable).
-std::vector<std::string> gather_inputs(const BuildFlags& f, unsigned threads, std::vector<InputStat>& stats) {
-  std::vector<std::string> given = f.inputs;
-  if (!f.files_from.empty()) {
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (f.files_from != "-") {
-      file.open(f.files_from);
-      if (!file) throw Error(ErrorKind::io, std::string("can't read the file list: ") + std::strerror(errno), f.files_from);
-      in = &file;
-    }
-    // -0: NUL-separated, as `find -print0` writes (names may hold newlines).
-    const char sep = f.files_from_null ? '\0' : '\n';
-    std::string line;
-    while (std::getline(*in, line, sep)) {
-      if (!f.files_from_null && !line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) given.push_back(line);
-    }
-  }
-  ExpandedInputs expanded = expand_inputs(given, threads);
-  for (const auto& dir : expanded.empty_directories)
-    spdlog::warn("{}: directory holds no *.csv or *.tsv files (plain, .gz or .zst)", dir);
-  stats = std::move(expanded.stats);
-  return std::move(expanded.paths);
 }
 
 // Without --key, a header of one field that holds a likely delimiter is
@@ -192,16 +149,7 @@ class Output {
 int run_build(BuildFlags& f) {
   setup_logging(f.verbosity);
   // ---- validate and decide ----
-  if (f.inputs.empty() && f.files_from.empty())
-    throw CLI::ValidationError("inputs", "give CSV files, directories, '-' for stdin, or --files-from");
-  if (f.files_from_null && f.files_from.empty())
-    throw CLI::ValidationError("--null", "says how --files-from's list is separated: give --files-from too");
-  BuildOptions opt;
-  opt.inputs = gather_inputs(f, f.threads ? f.threads : std::max(1u, std::thread::hardware_concurrency()),
-                             opt.input_stats);
-  if (opt.inputs.empty()) throw Error(ErrorKind::invalid_argument, "no input files (the directories and lists given are empty)");
-  if (f.files_from == "-" && std::find(opt.inputs.begin(), opt.inputs.end(), "-") != opt.inputs.end())
-    throw CLI::ValidationError("--files-from", "'-' reads the list of inputs from standard input, so '-' can't also be an input");
+  BuildOptions opt = input_options(f.in);
   const bool to_stdout = f.output == "-";
   if (to_stdout) {
     if (::isatty(STDOUT_FILENO))
@@ -223,32 +171,10 @@ int run_build(BuildFlags& f) {
     if (!to_stdout && std::filesystem::equivalent(f.stats_json, f.output, ec))
       throw CLI::ValidationError("--stats-json", "'" + f.stats_json + "' is also the filter's output");
   }
-  opt.key.columns = parse_key_columns(f.keys);
-  const bool delimiter_given = f.tsv || (f.delimiter_option && f.delimiter_option->count() > 0);
-  opt.key.dialect.delimiter = f.tsv ? '\t' : parse_delimiter(f.delimiter);
-  if (opt.key.dialect.delimiter == '"' || opt.key.dialect.delimiter == '\n' || opt.key.dialect.delimiter == '\r')
-    throw CLI::ValidationError("--delimiter", "can't be a quote or a line break");
-  opt.key.dialect.has_header = !f.no_header;
-  // Without --delimiter/--tsv, *.tsv files are tab-separated, file by file.
-  opt.delimiter_by_extension = f.delimiter_option->count() == 0 && !f.tsv;
-  for (const auto& c : opt.key.columns)
-    if (c.by_name() && f.no_header)
-      throw CLI::ValidationError("--key", "'" + c.name + "' is a name, but --no-header says there is no header: use a 1-based index");
+  apply_key_flags(f.in, opt);
   opt.key.normalization = {f.trim, f.lowercase};
-  opt.on_error = f.on_error == "skip" ? OnError::skip : OnError::fail;
-  opt.allow_ragged = f.allow_ragged;
-  opt.max_record_bytes = f.max_record_bytes;
-  opt.chunk_bytes = static_cast<std::size_t>(f.chunk_size);
-  opt.queue_batches = f.queue_batches;
-  if (opt.key.columns.empty() && !f.no_header) warn_single_field_header(opt.inputs, opt.key.dialect, delimiter_given);
-
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const unsigned threads = f.threads ? f.threads : hw;
-  // Thread split (measured in bench/RESULTS.md): parsing is ~3/4 of the work,
-  // so every thread parses; hashing needs about half as many; -j1 hashes in
-  // the reader (workers = 0). The reducer is one more, mostly idle, thread.
-  opt.readers = f.readers ? f.readers : threads;
-  opt.workers = f.workers >= 0 ? static_cast<unsigned>(f.workers) : (threads == 1 ? 0u : std::max(1u, threads / 2));
+  if (opt.key.columns.empty() && !f.in.no_header)
+    warn_single_field_header(opt.inputs, opt.key.dialect, !opt.delimiter_by_extension);
 
   FilterParams params;
   params.layout = f.layout == "classic" ? Layout::classic : Layout::blocked512;
@@ -432,19 +358,7 @@ std::function<int()> register_build(CLI::App& app) {
       "  csvbloom build -o big.bloom --key 2 --no-header exports/2026-*.csv.gz\n"
       "  psql -c '\\copy users to stdout csv header' | csvbloom build -o users.bloom --key email --capacity 100000000 -");
   cmd->add_option("-o,--output", f->output, "Filter file to write (atomically); - for stdout")->required();
-  cmd->add_option("inputs", f->inputs, "CSV files, directories, or - for stdin");
-  cmd->add_option("--files-from", f->files_from, "Read input paths from FILE, one per line (- for stdin)");
-  cmd->add_flag("-0,--null", f->files_from_null, "--files-from's paths are NUL-separated (find -print0)");
-  cmd->add_option("-k,--key", f->keys,
-                  "Key column: header name or 1-based index (=NAME forces a name); repeat for a composite key "
-                  "[default: the first column]")
-      ->allow_extra_args(false);  // one column per --key, so `--key email a.csv` leaves a.csv an input
-  cmd->add_flag("--no-header", f->no_header, "Files have no header row (--key must be an index)");
-  f->delimiter_option =
-      cmd->add_option("-d,--delimiter", f->delimiter,
-                      "Field delimiter: one byte, or \t, tab, \xHH [default: ',', and a tab for *.tsv files]")
-          ->capture_default_str();
-  cmd->add_flag("--tsv", f->tsv, "Tab-separated input (same as --delimiter '\\t')");
+  add_input_flags(*cmd, f->in, KeyFlags::define);
   cmd->add_flag("--trim", f->trim, "Trim ASCII spaces and tabs around keys (recorded in the filter)");
   cmd->add_flag("--lowercase", f->lowercase, "Lowercase ASCII letters in keys (recorded in the filter)");
   cmd->add_option("-n,--capacity", f->capacity, "Expected number of distinct keys (K, M, G: x1024)")
@@ -462,22 +376,6 @@ std::function<int()> register_build(CLI::App& app) {
   cmd->add_option("--layout", f->layout, "blocked (one cache line per key, default) or classic")
       ->check(CLI::IsMember({"blocked", "classic"}))->capture_default_str();
   cmd->add_option("--seed", f->seed, "Hash seed (recorded in the filter)");
-  cmd->add_option("--on-error", f->on_error, "Bad rows: fail (exit 2 naming file and line) or skip (count and go on)")
-      ->check(CLI::IsMember({"fail", "skip"}))->capture_default_str();
-  cmd->add_flag("--allow-ragged", f->allow_ragged, "Accept rows whose field count differs from the header's");
-  // Sizes take K, M, G suffixes (powers of 1024: 4M = 4194304), as split(1) and head(1) do.
-  cmd->add_option("--max-record-bytes", f->max_record_bytes, "Longest record accepted, in bytes (K, M, G: x1024)")
-      ->capture_default_str()->transform(CLI::AsSizeValue(false))
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
-  cmd->add_option("-j,--threads", f->threads, "Threads [default: all cores]")->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--readers", f->readers, "Parsing threads [default: -j]")->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--workers", f->workers, "Hashing threads; 0 hashes in the readers [default: -j/2, 0 for -j1]")
-      ->check(CLI::Range(0, 1024));
-  cmd->add_option("--chunk-size", f->chunk_size, "Bytes of a file parsed as one unit (K, M, G: x1024)")
-      ->capture_default_str()->transform(CLI::AsSizeValue(false))
-      ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 32));
-  cmd->add_option("--queue-batches", f->queue_batches, "Batches in flight per stage (memory bound)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 16));
   cmd->add_option("--stats-json", f->stats_json, "Write the build summary as JSON to FILE (- for stdout)");
   cmd->add_flag("--strict", f->strict, "Fail (exit 2, output untouched) on any warning: FPR over target, bad rows skipped, empty inputs");
   cmd->add_flag("--allow-empty", f->allow_empty, "Replace an existing output even when no key was inserted");

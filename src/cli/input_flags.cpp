@@ -29,9 +29,11 @@ std::vector<std::string> gather(const InputFlags& f, unsigned threads, std::vect
         throw Error(ErrorKind::io, std::string("can't read the file list: ") + std::strerror(errno), f.files_from);
       in = &file;
     }
+    // -0: NUL-separated, as `find -print0` writes (names may hold newlines).
+    const char sep = f.files_from_null ? '\0' : '\n';
     std::string line;
-    while (std::getline(*in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+    while (std::getline(*in, line, sep)) {
+      if (!f.files_from_null && !line.empty() && line.back() == '\r') line.pop_back();
       if (!line.empty()) given.push_back(line);
     }
   }
@@ -42,11 +44,14 @@ std::vector<std::string> gather(const InputFlags& f, unsigned threads, std::vect
   return std::move(expanded.paths);
 }
 
+bool delimiter_given(const InputFlags& f) { return f.tsv || (f.delimiter_option && f.delimiter_option->count() > 0); }
+
 }  // namespace
 
 void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
   cmd.add_option("inputs", f.inputs, "CSV files, directories, or - for stdin");
   cmd.add_option("--files-from", f.files_from, "Read input paths from FILE, one per line (- for stdin)");
+  cmd.add_flag("-0,--null", f.files_from_null, "--files-from's paths are NUL-separated (find -print0)");
   if (key_flags == KeyFlags::define) {
     cmd.add_option("-k,--key", f.keys,
                    "Key column: header name or 1-based index (=NAME forces a name); repeat for a composite key "
@@ -59,10 +64,11 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
         ->allow_extra_args(false);
   }
   cmd.add_flag("--no-header", f.no_header, "Files have no header row (--key must be an index)");
-  cmd.add_option("-d,--delimiter", f.delimiter,
-                 "Field delimiter: one byte, or \\t, tab, \\xHH [default: the filter's, or ','; a tab for *.tsv files]")
-      ->capture_default_str()
-      ->each([&f](const std::string&) { f.delimiter_given = true; });
+  f.delimiter_option = cmd.add_option("-d,--delimiter", f.delimiter,
+                                      key_flags == KeyFlags::define
+                                          ? "Field delimiter: one byte, or \\t, tab, \\xHH [default: ',', and a tab for *.tsv files]"
+                                          : "Field delimiter: one byte, or \\t, tab, \\xHH [default: the filter's; a tab for *.tsv files]")
+                          ->capture_default_str();
   cmd.add_flag("--tsv", f.tsv, "Tab-separated input (same as --delimiter '\\t')");
   cmd.add_option("--on-error", f.on_error, "Bad rows: fail (exit 2 naming file and line) or skip (count and go on)")
       ->check(CLI::IsMember({"fail", "skip"}))
@@ -88,6 +94,8 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
 BuildOptions input_options(const InputFlags& f) {
   if (f.inputs.empty() && f.files_from.empty())
     throw CLI::ValidationError("inputs", "give CSV files, directories, '-' for stdin, or --files-from");
+  if (f.files_from_null && f.files_from.empty())
+    throw CLI::ValidationError("--null", "says how --files-from's list is separated: give --files-from too");
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   const unsigned threads = f.threads ? f.threads : hw;
   BuildOptions opt;
@@ -102,7 +110,7 @@ BuildOptions input_options(const InputFlags& f) {
     throw CLI::ValidationError("--delimiter", "can't be a quote or a line break");
   opt.key.dialect.has_header = !f.no_header;
   // Without --delimiter/--tsv, *.tsv files are tab-separated, file by file.
-  opt.delimiter_by_extension = !f.delimiter_given && !f.tsv;
+  opt.delimiter_by_extension = !delimiter_given(f);
   opt.on_error = f.on_error == "skip" ? OnError::skip : OnError::fail;
   opt.allow_ragged = f.allow_ragged;
   opt.max_record_bytes = f.max_record_bytes;
@@ -128,7 +136,7 @@ void apply_filter_key(const KeySpec& filter_key, const std::string& filter_name,
                       BuildOptions& opt) {
   const Dialect given = opt.key.dialect;
   opt.key = filter_key;
-  if (f.delimiter_given || f.tsv) opt.key.dialect.delimiter = given.delimiter;
+  if (delimiter_given(f)) opt.key.dialect.delimiter = given.delimiter;
   // The filter's delimiter is the default; *.tsv inputs are tab-separated
   // unless --delimiter/--tsv say otherwise.
   if (f.no_header) opt.key.dialect.has_header = false;

@@ -17,10 +17,11 @@ namespace csvbloom::cli {
 struct InputFlags {
   std::vector<std::string> inputs;
   std::string files_from;
+  bool files_from_null{false};  // -0: NUL-separated, as find -print0 writes
   std::vector<std::string> keys;
   bool no_header{false};
   std::string delimiter{","};
-  bool delimiter_given{false};
+  CLI::Option* delimiter_option{nullptr};
   bool tsv{false};
   std::string on_error{"fail"};
   bool allow_ragged{false};

@@ -2,6 +2,7 @@
 // `info --json`, build's stats and Python's Filter.info() all report.
 #include <catch2/catch.hpp>
 
+#include "csvbloom/compatibility.hpp"
 #include "csvbloom/info.hpp"
 #include "csvbloom/math.hpp"
 
