@@ -14,6 +14,7 @@
 // where the ordered mode's wait-for-head logic works. A deadlock would hang
 // the test (ctest's timeout is the failure); nothing here is timed.
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -43,8 +44,8 @@ class Collector final : public detail::BatchConsumer {
  public:
   bool ordered() const noexcept override { return true; }
   bool wants_rows() const noexcept override { return true; }
-  void parallel(detail::Batch& b) override {
-    if (!b.keys.keeps_rows()) note("a batch without rows in rows mode");
+  void parallel(detail::Batch& b) override {  // on any worker: only an atomic flag
+    if (!b.keys.keeps_rows()) rowless.store(true, std::memory_order_relaxed);
   }
   void serial(detail::Batch& b) override {
     ++batches;
@@ -70,6 +71,7 @@ class Collector final : public detail::BatchConsumer {
 
   std::vector<Row> rows;
   std::vector<std::string> problems;
+  std::atomic<bool> rowless{false};  // a batch without rows reached parallel()
   std::size_t batches{0}, stream_parts{0};
 
  private:
@@ -188,6 +190,7 @@ void check_sequence(const std::vector<std::string>& inputs, const std::vector<Ro
   const BuildStats s = detail::run_pipeline(options(inputs, c), col, nullptr);
   for (const auto& p : col.problems) FAIL_CHECK(p);
   REQUIRE(col.problems.empty());
+  REQUIRE_FALSE(col.rowless.load());
   CHECK(col.chunks_seen() >= inputs.size());  // every input has a chunk, every chunk a last batch
   CHECK(s.rows == want.size());
   CHECK(col.stream_parts >= min_stream_parts);
