@@ -94,6 +94,11 @@ expect_exit 1 "$CSVBLOOM" select --count mx.bloom none.csv
 expect_out_equals "0"
 expect_exit 0 "$CSVBLOOM" select --absent --count mx.bloom none.csv
 expect_out_equals "2"
+# Regression select_count_with_output (2026-12-04): --count -o FILE printed the
+# count and silently wrote no FILE; the two are now refused together.
+expect_exit 2 "$CSVBLOOM" select --count -o counted.csv mx.bloom small.csv
+expect_err_contains "--count"
+check "[ ! -e counted.csv ]" "select --count -o wrote counted.csv"
 expect_exit 2 "$CSVBLOOM" select mx.bloom does-not-exist.csv
 expect_err_contains "does-not-exist.csv"
 
