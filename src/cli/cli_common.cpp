@@ -160,7 +160,9 @@ void protect_temp_file(const std::string& temp_path) {
   struct sigaction sa {};
   sa.sa_handler = on_fatal_signal;
   sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+  // SIGPIPE too: `dedupe --save S | head` ends by it (as grep does) and must
+  // not leave S's temp file behind; the status is the same 141.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(sig, &sa, nullptr);
 }
 
 void unprotect_temp_file() {

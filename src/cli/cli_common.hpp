@@ -56,7 +56,7 @@ void check_output_path(const std::string& path, const std::string& flag);
 // thrashing, killed, or writing a file larger than the disk.
 void check_filter_fits_in_memory(std::uint64_t bytes);
 
-// While a build writes, SIGINT/SIGTERM/SIGHUP remove the temp file and exit
+// While a build writes, SIGINT/SIGTERM/SIGHUP/SIGPIPE remove the temp file and exit
 // with 128+signal. The path is copied into static storage (async-signal-safe).
 // Up to kProtectedTempFiles at once (dedupe writes rows and a filter).
 inline constexpr int kProtectedTempFiles = 4;

@@ -62,4 +62,24 @@ for spec in INT:2 TERM:15; do
   interrupt "$sig" "$num" "f.bloom" add -q f.bloom
 done
 no_temp_files .
+
+# Regression dedupe_save_temp_left_on_sigpipe (2026-12-04): a closed pipe ends
+# dedupe by SIGPIPE (quietly, 141, as grep), which had no handler, so the
+# --save temp file stayed. The output (~4 MiB) outgrows the 1 MiB row buffer
+# and the pipe, so a write after head has exited is certain.
+python3 -c '
+with open("big.csv", "w") as f:
+    f.write("id,key\n")
+    for i in range(300000):
+        f.write(f"{i},k{i}\n")
+'
+set +e
+"$CSVBLOOM" dedupe -q --key key --capacity 300000 --save s.bloom big.csv 2>pipe.err | head -1 >pipe.out
+rc=${PIPESTATUS[0]}
+set -e
+check "[ $rc -eq 141 ]" "dedupe --save | head -1: exit $rc, want 141"
+check "[ \"\$(cat pipe.out)\" = id,key ]" "dedupe | head -1 printed $(head -c 100 pipe.out)"
+check "[ ! -s pipe.err ]" "dedupe | head -1 wrote to stderr: $(head -c 200 pipe.err)"
+same_file s.bloom s.orig "dedupe --save | head: s.bloom"
+no_temp_files .
 finish
