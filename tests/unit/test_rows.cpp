@@ -162,7 +162,7 @@ TEST_CASE("dedupe_rows: a last record without a line end gets one, kept or after
   CHECK(sink.out == "id,email\n1,x\n2,y\n5,q\n");
 }
 
-TEST_CASE("dedupe_rows: keys already in the starting filter are dropped; the filter gains the new ones", "[rows]") {
+TEST_CASE("dedupe_rows: keys already in the starting filter are dropped, the filter gains the new ones", "[rows]") {
   TempDir d;
   const std::string a = d.file("a.csv", "id,email\n1,old\n2,new\n3,new\n");
   BloomFilter seen = filter_of({"old"});
