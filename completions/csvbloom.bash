@@ -8,7 +8,8 @@
 # Completes subcommands, each subcommand's options, the values of the options
 # that take a fixed set (--layout, --on-error, --delimiter), header names for
 # --key (read from the first CSV file already on the line), *.bloom files
-# where a filter is expected and any file or directory for CSV inputs.
+# where a filter is expected (select's and add's first argument, dedupe's
+# --filter/--save) and any file or directory for CSV inputs and row outputs.
 # The option lists mirror `csvbloom SUBCOMMAND --help`;
 # tests/cli/test_docs_sync.sh fails when they drift apart.
 
@@ -23,6 +24,15 @@ _csvbloom_subcommand_options() {
     query) echo "-h --help -0 --null --absent -c --count -s --silent --no-verify --line-buffered --on-error -d --delimiter" ;;
     info) echo "-h --help --json" ;;
     merge) echo "-h --help -o --output -f --force -q --quiet -v --verbose" ;;
+    select|dedupe|add)
+      case $1 in
+        select) echo "--absent -c --count -o --output --no-verify" ;;
+        dedupe) echo "-o --output --filter --save --trim --lowercase -n --capacity -p --fpr --stats-json" ;;
+        add) echo "-o --output --stats-json" ;;
+      esac
+      echo "-h --help --files-from -0 --null -k --key --no-header -d --delimiter --tsv --on-error --allow-ragged"
+      echo "--max-record-bytes -j --threads --readers --workers --chunk-size --queue-batches"
+      echo "--no-progress -q --quiet -v --verbose" ;;
   esac
 }
 
@@ -31,7 +41,7 @@ _csvbloom_takes_value() {
   case $1 in
     -o|--output|--files-from|-k|--key|-d|--delimiter|-n|--capacity|-p|--fpr|--bits|--hashes|\
     --layout|--seed|--on-error|--max-record-bytes|-j|--threads|--readers|--workers|\
-    --chunk-size|--queue-batches|--stats-json) return 0 ;;
+    --chunk-size|--queue-batches|--stats-json|--filter|--save) return 0 ;;
   esac
   return 1
 }
@@ -76,21 +86,27 @@ _csvbloom() {
   local sub="" i
   for ((i = 1; i < cword; i++)); do
     case ${COMP_WORDS[i]} in
-      build|query|info|merge) sub=${COMP_WORDS[i]}; break ;;
+      build|query|info|merge|select|dedupe|add) sub=${COMP_WORDS[i]}; break ;;
     esac
   done
   if [[ -z $sub ]]; then
     if [[ $cur == -* ]]; then
       mapfile -t COMPREPLY < <(compgen -W "-h --help --version" -- "$cur")
     else
-      mapfile -t COMPREPLY < <(compgen -W "build query info merge" -- "$cur")
+      mapfile -t COMPREPLY < <(compgen -W "build query info merge select dedupe add" -- "$cur")
     fi
     return 0
   fi
 
   # The value of an option.
   case $prev in
-    -o|--output) _csvbloom_files "$cur" '*.bloom'; return 0 ;;
+    -o|--output)  # a filter, but select and dedupe write rows
+      case $sub in
+        select|dedupe) _csvbloom_files "$cur" ;;
+        *) _csvbloom_files "$cur" '*.bloom' ;;
+      esac
+      return 0 ;;
+    --filter|--save) _csvbloom_files "$cur" '*.bloom'; return 0 ;;
     --stats-json) _csvbloom_files "$cur"; return 0 ;;
     --files-from) _csvbloom_files "$cur"; return 0 ;;
     --layout) mapfile -t COMPREPLY < <(compgen -W "blocked classic" -- "$cur"); return 0 ;;
@@ -133,6 +149,9 @@ _csvbloom() {
     query) ((npos == 0)) && _csvbloom_files "$cur" '*.bloom' ;; # then keys: nothing to offer
     info) _csvbloom_files "$cur" '*.bloom' ;;
     merge) _csvbloom_files "$cur" '*.bloom' ;;
+    select|add)  # the filter, then CSV inputs
+      if ((npos == 0)); then _csvbloom_files "$cur" '*.bloom'; else _csvbloom_files "$cur"; fi ;;
+    dedupe) _csvbloom_files "$cur" ;;
   esac
   return 0
 }

@@ -162,26 +162,49 @@ void check_filter_fits_in_memory(std::uint64_t bytes) {
 }
 
 namespace {
-char g_temp_path[PATH_MAX + 1];
-volatile sig_atomic_t g_protected = 0;
+// One slot per temp file: a slot's path is written before its flag is set,
+// so the handler never unlinks a half-written path. (One slot was a bug:
+// dedupe -o OUT --save S registered OUT's temp over S's, and S's temp file
+// outlived a Ctrl-C; tests/cli/test_rows_signals.sh.)
+char g_temp_path[kProtectedTempFiles][PATH_MAX + 1];
+volatile sig_atomic_t g_protected[kProtectedTempFiles] = {};
 
 extern "C" void on_fatal_signal(int sig) {
-  if (g_protected && g_temp_path[0]) ::unlink(g_temp_path);
+  for (int i = 0; i < kProtectedTempFiles; ++i)
+    if (g_protected[i]) ::unlink(g_temp_path[i]);
   ::_exit(128 + sig);
+}
+
+int slot_of(const std::string& temp_path) {
+  for (int i = 0; i < kProtectedTempFiles; ++i)
+    if (g_protected[i] && temp_path.compare(0, PATH_MAX, g_temp_path[i]) == 0) return i;
+  return -1;
 }
 }  // namespace
 
 void protect_temp_file(const std::string& temp_path) {
+  int slot = 0;
+  while (slot < kProtectedTempFiles && g_protected[slot]) ++slot;
+  if (slot == kProtectedTempFiles) slot = 0;  // more than the CLI ever writes at once: keep the newest
+  g_protected[slot] = 0;
   std::size_t n = std::min<std::size_t>(temp_path.size(), PATH_MAX);
-  std::memcpy(g_temp_path, temp_path.data(), n);
-  g_temp_path[n] = '\0';
-  g_protected = 1;
+  std::memcpy(g_temp_path[slot], temp_path.data(), n);
+  g_temp_path[slot][n] = '\0';
+  g_protected[slot] = 1;
   struct sigaction sa {};
   sa.sa_handler = on_fatal_signal;
   sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+  // SIGPIPE too: `dedupe --save S | head` ends by it (as grep does) and must
+  // not leave S's temp file behind; the status is the same 141.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(sig, &sa, nullptr);
 }
 
-void unprotect_temp_file() { g_protected = 0; }
+void unprotect_temp_file() {
+  for (int i = 0; i < kProtectedTempFiles; ++i) g_protected[i] = 0;
+}
+
+void unprotect_temp_file(const std::string& temp_path) {
+  if (const int slot = slot_of(temp_path); slot >= 0) g_protected[slot] = 0;
+}
 
 }  // namespace csvbloom::cli

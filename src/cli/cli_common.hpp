@@ -72,10 +72,14 @@ std::string distinct_keys_text(double estimated_distinct, double fill_ratio);
 // thrashing, killed, or writing a file larger than the disk.
 void check_filter_fits_in_memory(std::uint64_t bytes);
 
-// While a build writes, SIGINT/SIGTERM/SIGHUP remove the temp file and exit
-// with 128+signal. The path is copied into static storage (async-signal-safe);
-// "" (an unnamed O_TMPFILE temp file, which the kernel frees) only exits.
+// While a command writes, SIGINT/SIGTERM/SIGHUP/SIGPIPE remove its temp files
+// and exit with 128+signal. The paths are copied into static storage
+// (async-signal-safe); "" (an unnamed O_TMPFILE temp file, which the kernel
+// frees) only exits. Up to kProtectedTempFiles at once (dedupe writes rows
+// and a filter).
+inline constexpr int kProtectedTempFiles = 4;
 void protect_temp_file(const std::string& temp_path);
-void unprotect_temp_file();
+void unprotect_temp_file();                             // every one
+void unprotect_temp_file(const std::string& temp_path);  // that one
 
 }  // namespace csvbloom::cli

@@ -86,6 +86,7 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   if (!f.save.empty()) {
     check_output_path(f.save, "--save");
     saved = std::make_unique<detail::AtomicFileWriter>(f.save);  // an unwritable directory fails now, not after the run
+    protect_temp_file(saved->temp_path());
   }
   RowOutput out(f.output);
   BuildProgress progress;
@@ -94,7 +95,11 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   line.finish();
   if (saved) write_filter(saved->fd(), *filter, meta, f.save);
   out.commit();
-  if (saved) saved->commit();
+  if (saved) {
+    saved->commit();
+    unprotect_temp_file(saved->temp_path());
+    saved->remove_stale_temps();
+  }
 
   const FillStats fill = filter->fill_stats();
   if (!f.verbosity.quiet)

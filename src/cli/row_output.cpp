@@ -27,7 +27,7 @@ RowOutput::RowOutput(const std::string& path) : path_(path == "-" ? "" : path) {
 }
 
 RowOutput::~RowOutput() {
-  if (file_) unprotect_temp_file();
+  if (file_) unprotect_temp_file(file_->temp_path());
 }
 
 void RowOutput::write(std::string_view bytes) {
@@ -64,7 +64,7 @@ void RowOutput::commit() {
   flush();
   if (file_) {
     file_->commit();
-    unprotect_temp_file();
+    unprotect_temp_file(file_->temp_path());
     file_->remove_stale_temps();
   }
 }

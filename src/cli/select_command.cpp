@@ -70,8 +70,10 @@ std::function<int()> register_select(CLI::App& app) {
   cmd->add_option("filter", f->filter, "Filter file (from build)")->required();
   add_input_flags(*cmd, f->in, KeyFlags::rename);
   cmd->add_flag("--absent", f->absent, "Print the records whose key is certainly NOT in the filter");
-  cmd->add_flag("-c,--count", f->count, "Print only the number of such records");
-  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically) instead of standard output");
+  CLI::Option* count = cmd->add_flag("-c,--count", f->count, "Print only the number of such records");
+  // --count writes no rows: with -o it would silently leave FILE unwritten.
+  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically) instead of standard output")
+      ->excludes(count);
   cmd->add_flag("--no-verify", f->no_verify, "Skip the filter's checksum (huge filters, trusted storage)");
   cmd->add_flag("--no-progress", f->no_progress, "No progress line, even on a terminal");
   add_verbosity_flags(*cmd, f->verbosity);

@@ -98,5 +98,13 @@ expect_completion "a.bloom b.bloom sub" csvbloom merge -o all.bloom a.bloom ""
 expect_completion "people.csv" csvbloom build -o x.bloom p
 expect_completion "--no-header --no-progress" csvbloom build --no-
 expect_completion "--no-header --no-progress" csvbloom build -q people.csv --no-
+# select and add: a filter, then CSV inputs; dedupe: CSV inputs, filters after --filter/--save.
+expect_completion "a.bloom b.bloom sub" csvbloom select --absent ""
+expect_completion "people.csv" csvbloom select a.bloom p
+expect_completion "people.csv" csvbloom add -j 2 a.bloom p
+expect_completion "a.bloom b.bloom sub" csvbloom dedupe --filter ""
+expect_completion "notes.txt" csvbloom dedupe -o n
+expect_completion "--absent" csvbloom select --ab
+expect_completion "email first\\ name id" csvbloom dedupe people.csv --key ""
 
 finish

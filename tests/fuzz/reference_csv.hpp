@@ -28,6 +28,7 @@ namespace csvbloom_fuzz {
 struct RefRecord {
   std::vector<std::string> fields;
   std::size_t offset{0};  // where the record starts in the input
+  std::size_t end{0};     // where it ends: after its line end, if any
 };
 
 struct RefParse {
@@ -81,6 +82,7 @@ inline RefParse reference_parse(std::string_view in, char delimiter, char quote)
       pos += (in[pos] == '\r' && pos + 1 < n && in[pos + 1] == '\n') ? 2 : 1;
       break;
     }
+    rec.end = pos;
     out.records.push_back(std::move(rec));
   }
   return out;

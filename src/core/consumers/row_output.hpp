@@ -4,6 +4,7 @@
 // records (a last record without a line end gets '\n').
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -35,7 +36,10 @@ class HeaderGate {
     if (!first_) {
       first_ = h;
       if (sink_) {
-        std::string bytes = h->bytes;
+        // FileHeader::bytes runs from the start of the input (after a BOM),
+        // so it holds the empty lines before the header too; a record never
+        // starts with a line end, so what precedes the header is exactly them.
+        std::string bytes = h->bytes.substr(std::min(h->bytes.size(), h->bytes.find_first_not_of("\r\n")));
         if (!ends_line(bytes)) bytes.push_back('\n');
         sink_->write(bytes);
       }
