@@ -127,7 +127,11 @@ same_file stdin.bloom crlf.bloom "stdin vs file"
 expect_exit 0 "$CSVBLOOM" build -q -o stdin_bom.bloom --key email --capacity 100 - <edge/bom.csv
 expect_exit 0 "$CSVBLOOM" build -q -o bom.bloom --key email --capacity 100 edge/bom.csv
 same_file stdin_bom.bloom bom.bloom "BOM on stdin vs file"
-expect_exit 0 "$CSVBLOOM" build -q -o stdin_empty.bloom --key email --capacity 100 - </dev/null
+# An empty stdin where a header is expected is an error, as an empty file is
+# (issue 13); without a header it adds nothing.
+expect_exit 2 "$CSVBLOOM" build -q -o stdin_empty.bloom --key email --capacity 100 - </dev/null
+expect_err_contains "header is expected"
+expect_exit 0 "$CSVBLOOM" build -q -o stdin_empty.bloom --no-header --key 1 --capacity 100 - </dev/null
 expect_exit 1 "$CSVBLOOM" query --count stdin_empty.bloom a
 expect_out_equals "0"
 printf 'id,mail\n1,x\n' >nocol.csv

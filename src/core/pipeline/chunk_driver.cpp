@@ -454,7 +454,11 @@ void ChunkDriver::process_stream(std::size_t g, Batch*& batch, InputWindow& w) {
     }
     if (r.status == FirstRecord::unterminated_quote)
       throw Error(ErrorKind::bad_csv, "unterminated quote in the first record", name, 1);
-    if (r.status == FirstRecord::none) break;  // an empty stream
+    if (r.status == FirstRecord::none) {  // an empty stream: an error where a header is expected, as for files
+      const std::string why = apply_first_record(in, {}, p, p, nullptr, 0, opt_);
+      if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
+      break;
+    }
     std::string why = apply_first_record(in, std::move(fields), p, p + r.next, w.at(0),
                                          static_cast<std::size_t>(w.end_offset()), opt_);
     if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
