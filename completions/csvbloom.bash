@@ -28,7 +28,7 @@ _csvbloom_subcommand_options() {
       case $1 in
         select) echo "--absent -c --count -o --output --no-verify" ;;
         dedupe) echo "-o --output --filter --save --trim --lowercase -n --capacity -p --fpr --stats-json" ;;
-        add) echo "-o --output --stats-json" ;;
+        add) echo "-o --output -f --force --stats-json" ;;
       esac
       echo "-h --help --files-from -0 --null -k --key --no-header -d --delimiter --tsv --on-error --allow-ragged"
       echo "--max-record-bytes -j --threads --readers --workers --chunk-size --queue-batches"

@@ -21,6 +21,7 @@ struct AddFlags {
   std::string output;
   std::string stats_json;
   bool no_progress{false};
+  bool force{false};
   InputFlags in;
   Verbosity verbosity;
 };
@@ -31,7 +32,7 @@ int run_add(AddFlags& f) {
   check_output_path(target, "--output");
   LoadedFilter lf = load_filter(f.filter);
   BuildOptions opt = input_options(f.in);
-  check_output_replaceable(target, opt.inputs, /*force=*/false, "--output");
+  check_output_replaceable(target, opt.inputs, f.force, "--output");
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
   // A writable copy: the file itself is replaced only once the new one is complete.
   BloomFilter filter(lf.filter.params());
@@ -80,6 +81,7 @@ std::function<int()> register_add(CLI::App& app) {
   add_input_flags(*cmd, f->in, KeyFlags::rename);
   cmd->add_option("-o,--output", f->output, "Write the new filter here instead of replacing FILTER");
   cmd->add_option("--stats-json", f->stats_json, "Write the summary as JSON to FILE (- for stdout)");
+  cmd->add_flag("-f,--force", f->force, "Replace an -o that is not a csvbloom filter");
   cmd->add_flag("--no-progress", f->no_progress, "No progress line, even on a terminal");
   add_verbosity_flags(*cmd, f->verbosity);
   return [f] { return run_add(*f); };

@@ -45,7 +45,7 @@ expect_err_contains "exceeds the filter's target"
 expect_err_contains "rebuild it larger"
 
 # ---- bad input: exit 2, one message naming the file, FILTER and -o untouched ----
-echo precious >keep.bloom
+cp base.bloom keep.bloom  # a filter: -o may replace it, and must not on failure
 cp keep.bloom keep.orig
 bad_add() {  # bad_add WHAT NAME ARGS...
   local what=$1 name=$2; shift 2
@@ -64,6 +64,14 @@ printf 'id,mail\n1,x\n' >no-key.csv
 bad_add "a missing key column (in place)" no-key.csv base.bloom b.csv no-key.csv
 bad_add "a missing key column (-o)" no-key.csv -o keep.bloom base.bloom no-key.csv
 bad_add "--key count" base.bloom -o keep.bloom --key a --key b base.bloom b.csv
+# -o naming a file that is not a filter needs --force, as for build.
+echo precious >precious.txt
+cp precious.txt precious.orig
+expect_exit 2 "$CSVBLOOM" add -o precious.txt base.bloom b.csv
+expect_err_contains "--force"
+same_file precious.txt precious.orig "-o that is not a filter, without --force"
+expect_exit 0 "$CSVBLOOM" add -q --force -o precious.txt base.bloom b.csv
+expect_exit 0 "$CSVBLOOM" info precious.txt
 printf 'id,key\n1,x\n2,"open\n' >bad-row.csv
 bad_add "a bad row" bad-row.csv base.bloom b.csv bad-row.csv
 bad_add "a missing input" nope.csv base.bloom nope.csv
