@@ -120,6 +120,13 @@ void check_inputs(const BuildOptions& options);
 // missing_column, io, cancelled.
 BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress = nullptr);
 
+// The warnings a build's statistics call for, in words for people, in this
+// order: each reported bad row ("skipped bad row: FILE:LINE: WHAT"), the
+// count of all of them when more were skipped, the inputs without data rows,
+// and keys with outer spaces when `key` does not trim them. Shared by the CLI
+// and the Python binding; the CLI adds its own about the filter's fill.
+std::vector<std::string> input_warnings(const BuildStats& stats, const KeySpec& key);
+
 // Number of data rows in the inputs, for sizing when capacity is unknown; an
 // upper bound as far as it can be (it must not undershoot): plain files up to
 // 256 MiB have their newlines counted, larger and compressed ones are

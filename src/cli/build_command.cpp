@@ -272,14 +272,7 @@ int run_build(BuildFlags& f) {
                             with_commas(suggest) + ")";
     warnings.push_back(saturation);
   }
-  for (const auto& b : stats.first_bad_rows) warnings.push_back("skipped bad row: " + b.file + ":" + std::to_string(b.line) + ": " + b.what);
-  if (stats.bad_rows > stats.first_bad_rows.size())
-    warnings.push_back("... " + with_commas(stats.bad_rows) + " bad rows skipped in all");
-  for (const auto& pf : stats.per_file)
-    if (pf.rows == 0) warnings.push_back(pf.path + ": no data rows");
-  if (stats.keys_with_outer_whitespace > 0 && !f.trim)
-    warnings.push_back(count_of(stats.keys_with_outer_whitespace, "key") + (stats.keys_with_outer_whitespace == 1 ? " has" : " have") +
-                       " leading or trailing spaces; --trim removes them (a query for the trimmed text misses them)");
+  for (auto& w : input_warnings(stats, opt.key)) warnings.push_back(std::move(w));
   const bool empty_build = stats.keys_inserted == 0;
   if (empty_build) warnings.push_back("no key was inserted: the filter is empty");
   if (f.strict) {

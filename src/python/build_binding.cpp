@@ -310,6 +310,7 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
   d["keys_inserted"] = stats.keys_inserted;
   d["bad_rows"] = stats.bad_rows;
   d["empty_keys"] = stats.empty_keys;
+  d["keys_with_outer_whitespace"] = stats.keys_with_outer_whitespace;
   d["seconds"] = stats.seconds;
   d["bytes_per_second"] = stats.seconds > 0 ? static_cast<double>(stats.bytes) / stats.seconds : 0.0;
   d["rows_per_second"] = stats.seconds > 0 ? static_cast<double>(stats.rows) / stats.seconds : 0.0;
@@ -322,6 +323,11 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
     bad.append(row);
   }
   d["first_bad_rows"] = bad;
+  // The CLI's warnings about the input, in its words (csvbloom::input_warnings);
+  // the saturation check is filter["estimated_fpr"] against filter["target_fpr"].
+  py::list warnings;
+  for (const auto& w : input_warnings(stats, opt.key)) warnings.append(w);
+  d["warnings"] = warnings;
   d["filter"] = info_dict(filter_info(filter, meta, fill));
   return d;
 }

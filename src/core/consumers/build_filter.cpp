@@ -53,6 +53,29 @@ class FilterInserter final : public BatchConsumer {
 
 void check_inputs(const BuildOptions& options) { (void)detail::plan_inputs(options); }
 
+std::vector<std::string> input_warnings(const BuildStats& stats, const KeySpec& key) {
+  auto count_of = [](std::uint64_t n, const char* noun) {  // "1 key", "1,234 keys"
+    std::string digits = std::to_string(n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      if (i && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return out + " " + noun + (n == 1 ? "" : "s");
+  };
+  std::vector<std::string> w;
+  for (const auto& b : stats.first_bad_rows)
+    w.push_back("skipped bad row: " + b.file + ":" + std::to_string(b.line) + ": " + b.what);
+  if (stats.bad_rows > stats.first_bad_rows.size())
+    w.push_back("... " + count_of(stats.bad_rows, "bad row") + " skipped in all");
+  for (const auto& pf : stats.per_file)
+    if (pf.rows == 0) w.push_back(pf.path + ": no data rows");
+  const std::uint64_t spaced = stats.keys_with_outer_whitespace;
+  if (spaced > 0 && !key.normalization.trim)
+    w.push_back(count_of(spaced, "key") + (spaced == 1 ? " has" : " have") +
+                " leading or trailing spaces; --trim removes them (a query for the trimmed text misses them)");
+  return w;
+}
+
 BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress) {
   if (!filter.writable()) throw Error(ErrorKind::invalid_argument, "build_filter needs a writable filter");
   // Single-column keys without --trim: a composite key's bytes start with a
