@@ -6,7 +6,8 @@
 #  - a FIFO is read as a stream: the regular file's filter (with --capacity;
 #    without it the build refuses, as for stdin, since the size is unknown),
 #    also listed through --files-from;
-#  - character devices: /dev/null is an empty stream; /dev/zero is one
+#  - character devices: /dev/null is an empty stream (an error where a header
+#    is expected, 0 keys without one); /dev/zero is one
 #    endless record, stopped by --max-record-bytes in bounded time and memory;
 #  - a directory where a filter file is expected (query, merge).
 # (Missing, unreadable and directory inputs, listed all at once:
@@ -130,7 +131,11 @@ expect_err_contains "in.fifo"
 check "[ ! -e sized.bloom ]" "sized.bloom written"
 
 # ---- character devices ----
-expect_exit 0 "$CSVBLOOM" build -q -o null.bloom --capacity 10 --stats-json null.json /dev/null
+# An empty stream where a header is expected is an error naming it (issue 13);
+# without a header it adds nothing.
+expect_exit 2 "$CSVBLOOM" build -q -o null.bloom --capacity 10 /dev/null
+expect_err_contains "/dev/null: is empty, but a header is expected"
+expect_exit 0 "$CSVBLOOM" build -q -o null.bloom --no-header --key 1 --capacity 10 --allow-empty --stats-json null.json /dev/null
 check "[ \"\$(json_get null.json 'j[\"rows\"], j[\"keys_inserted\"]')\" = '(0, 0)' ]" "/dev/null: $(head -c 300 null.json)"
 expect_exit 2 "$CSVBLOOM" build -q -o null.bloom /dev/null
 expect_err_contains "--capacity"
