@@ -122,7 +122,14 @@ Prediction predict(std::string_view file, const BuildOptions& opt) {
       p.kind = ErrorKind::io;
       p.error_contains = "unterminated quote in the first record";
     }
-    // Otherwise nothing but blank lines: an empty build.
+    // Otherwise nothing but blank lines (or nothing): where a header is
+    // expected, an error naming the file (since 2026-12-04, issue 13);
+    // without a header, an empty build.
+    else if (d.has_header) {
+      p.ok = false;
+      p.kind = ErrorKind::missing_column;
+      p.error_contains = "is empty, but a header is expected";
+    }
     BloomFilter f(params());
     p.words.assign(f.words().begin(), f.words().end());
     return p;
