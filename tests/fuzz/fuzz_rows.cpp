@@ -84,6 +84,9 @@ Prediction predict(std::string_view file, const BuildOptions& opt) {
   const csvbloom_fuzz::RefParse ref = csvbloom_fuzz::reference_parse(body, d.delimiter, d.quote);
   if (ref.records.empty()) {
     if (ref.unterminated_quote) p.ok = false;  // the first record never ends
+    // Nothing but blank lines where a header is expected: an error naming
+    // the file (since 2026-12-04, issue 13).
+    if (d.has_header) p.ok = false;
     return p;
   }
   std::vector<std::uint32_t> cols;
