@@ -3,6 +3,8 @@
 // same zlib and libzstd the library links.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -54,5 +56,17 @@ inline std::string sample_text(std::size_t bytes, std::uint64_t seed = 7) {
   s.resize(bytes);
   return s;
 }
+
+// A file opened read-only for the test's scope (the decoder and the window
+// take a descriptor they do not own).
+class Fd {
+ public:
+  explicit Fd(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) { REQUIRE(fd_ >= 0); }
+  ~Fd() { ::close(fd_); }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
 
 }  // namespace csvbloom::test

@@ -21,16 +21,6 @@ using detail::InputWindow;
 
 namespace {
 
-class Fd {
- public:
-  explicit Fd(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) { REQUIRE(fd_ >= 0); }
-  ~Fd() { ::close(fd_); }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 std::string window_bytes(const InputWindow& w) { return std::string(w.at(w.base()), w.end()); }
 
 }  // namespace

@@ -23,16 +23,6 @@ using detail::StreamDecoder;
 
 namespace {
 
-class Fd {
- public:
-  explicit Fd(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) { REQUIRE(fd_ >= 0); }
-  ~Fd() { ::close(fd_); }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Everything the decoder gives, `piece` bytes per read.
 std::string decode_all(StreamDecoder& d, std::size_t piece) {
   std::string out;
