@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -20,7 +21,20 @@ void InputWindow::attach(int fd, bool stream, std::uint64_t file_size, std::stri
   len_ = 0;
   eof_ = !stream && file_size == 0;
   decoder_.reset();
+  source_ = nullptr;
   if (stream) decoder_ = std::make_unique<StreamDecoder>(fd, path_);
+}
+
+void InputWindow::attach(DecodedStream& source) {
+  fd_ = -1;
+  stream_ = false;
+  file_size_ = 0;
+  path_ = source.path();
+  base_ = 0;
+  len_ = 0;
+  eof_ = false;
+  decoder_.reset();
+  source_ = &source;
 }
 
 void InputWindow::reserve(std::size_t need) {
@@ -30,6 +44,27 @@ void InputWindow::reserve(std::size_t need) {
 bool InputWindow::extend(std::size_t min_more) {
   if (eof_) return false;
   std::size_t want = min_more;
+  if (source_) {
+    reserve(len_ + want);
+    std::size_t got = 0;
+    while (got < want) {
+      const std::uint64_t at = base_ + len_ + got;
+      const std::shared_ptr<const DecodedWindow> w = source_->window_at(at);
+      if (!w) {
+        eof_ = true;
+        break;
+      }
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want - got, w->end - at));
+      std::memcpy(data_.get() + len_ + got, w->at(at), n);
+      got += n;
+      // One window per call: with tiny windows (tests' 16-byte chunks) a
+      // 64 KiB look-ahead would copy thousands of them, and force-decode
+      // them, for every window parsed. Callers loop until they have enough.
+      break;
+    }
+    len_ += got;
+    return got > 0;
+  }
   if (!stream_) {
     const std::uint64_t left = file_size_ - (base_ + len_);
     if (left < want) want = static_cast<std::size_t>(left);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/io/decoded_stream.hpp"
 #include "core/io/stream_decoder.hpp"
 
 namespace csvbloom::detail {
@@ -20,14 +21,19 @@ class InputWindow {
   // fd stays owned by the caller. For a stream, size is unknown (0), reads
   // are sequential and decompressed when the data is gzip or zstd.
   void attach(int fd, bool stream, std::uint64_t file_size, std::string path);
+  // The bytes of a stream decoded into windows (decoded_stream.hpp): any
+  // offset still held can be reset to, and extend() copies from the windows,
+  // decoding more when a record runs past the last one.
+  void attach(DecodedStream& source);
 
   // Files: forget the window and restart it at `offset` (nothing read yet).
   void reset(std::uint64_t offset) noexcept {
     base_ = offset;
     len_ = 0;
-    eof_ = !stream_ && offset >= file_size_;
+    eof_ = !stream_ && !source_ && offset >= file_size_;
   }
-  // Reads at least `min_more` more bytes (fewer only at end of input). Returns
+  // Reads at least `min_more` more bytes (fewer only at end of input; from
+  // decoded windows, at least one byte, up to the end of one window). Returns
   // false when nothing more could be read (end of input). Throws Error(io).
   bool extend(std::size_t min_more);
   // Drops the bytes before `offset` (which must be inside the window).
@@ -53,6 +59,7 @@ class InputWindow {
   std::unique_ptr<char[]> data_;
   std::string path_;
   std::unique_ptr<StreamDecoder> decoder_;  // streams only
+  DecodedStream* source_{nullptr};          // decoded windows only
 };
 
 }  // namespace csvbloom::detail

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -26,6 +27,8 @@
 
 #include "core/csv/byte_scan.hpp"
 #include "core/csv/record_splitter.hpp"
+#include "core/csv/simd_kernels.hpp"
+#include "core/io/decoded_stream.hpp"
 #include "core/io/input_plan.hpp"
 #include "core/io/input_window.hpp"
 #include "core/pipeline/batch_queue.hpp"
@@ -36,8 +39,6 @@
 namespace csvbloom::detail {
 namespace {
 
-// A stream's batch is released once it holds this many key bytes.
-constexpr std::size_t kStreamBatchBytes = 1u << 20;
 // Unordered, the keys of several small chunks (small files) share a batch up
 // to this size: each hand-off can wake a sleeping worker or reducer (a futex
 // wake and a context switch). bench/gen many -j2, hyperfine 30 runs: 64 KiB
@@ -50,6 +51,8 @@ struct Chunk {
   std::uint64_t begin, end;
 };
 
+struct StreamRun;
+
 // A chunk parsed from its guessed first record start, waiting for the
 // commit hand-off.
 struct ParsedChunk {
@@ -58,7 +61,51 @@ struct ParsedChunk {
   std::size_t mark{0};  // batch checkpoint before the chunk's keys
   ChunkResult res;
   Batch* batch{nullptr};
+  // A decoded window of a stream (process_window): which, its bytes, and
+  // what its parse left for the in-order completion.
+  StreamRun* stream{nullptr};
+  std::size_t window{0};
+  std::uint64_t begin{0}, wend{0}, raw_end{0};
+  bool skip{false}, terminal{false};
+  std::exception_ptr error, window_error;
 };
+
+// The driver's side of a stream decoded into windows (decoded_stream.hpp):
+// window j is parsed like a file's chunk j, with the same guess and commit
+// hand-off (chunk_ledger.hpp), in a ledger that grows as windows appear.
+struct WindowState {
+  static constexpr std::uint32_t kPending = 0, kReady = 1, kAbandoned = 2;
+  static constexpr std::uint8_t kNone = 0, kParked = 1, kCommitted = 2;
+  std::atomic<std::uint32_t> commit{kPending};
+  std::uint64_t end{0};
+  std::atomic<std::uint8_t> handoff{kNone};
+  std::unique_ptr<ParsedChunk> parked;
+};
+
+struct StreamRun {
+  // Window states in blocks, allocated as windows are claimed (a block
+  // ahead, so that the window after a claimed one always has its state).
+  static constexpr std::size_t kBlock = 1024, kBlocks = 1u << 16;
+  std::size_t g{0};
+  std::uint32_t file{0};
+  std::string name;
+  InputFile view;  // the input as planned, read as a stream
+  std::unique_ptr<DecodedStream> chain;
+  std::vector<std::unique_ptr<WindowState[]>> blocks = std::vector<std::unique_ptr<WindowState[]>>(kBlocks);
+  std::size_t next_claim{0};  // under the driver's sched_mu_
+  std::atomic<bool> stop{false};
+  std::atomic<bool> last_delivered{false};  // ordered: its last part was sent
+  std::uint64_t raw_reported{0};             // touched in window order only
+  WindowState& state(std::size_t j) { return blocks[j / kBlock][j % kBlock]; }
+  void prepare(std::size_t j) {  // under sched_mu_
+    for (std::size_t b = j / kBlock; b <= (j + 1) / kBlock; ++b) {
+      if (b >= kBlocks) throw Error(ErrorKind::invalid_argument, "too many windows: use a larger --chunk-size", name);
+      if (!blocks[b]) blocks[b] = std::make_unique<WindowState[]>(kBlock);
+    }
+  }
+};
+
+std::uint64_t count_newlines(const char* p, std::size_t n) { return count_quotes_newlines_fast(p, n, '"').newlines; }
 
 class ChunkDriver {
  public:
@@ -69,6 +116,12 @@ class ChunkDriver {
         serial_queue_(workers_ ? workers_ : readers_, 1) {
     lookahead_ = pool_size() - readers_ - 1;
     plan_chunks();
+    streams_unfinished_ = std::count_if(files_.begin(), files_.end(), [](const InputFile& in) { return in.stream; });
+    if (has_streams_ && ordered_) {  // chunks and a head stream's windows share the look-ahead (Ordering)
+      const std::size_t l = lookahead_;
+      lookahead_ = (l + 1) / 2;
+      window_lookahead_ = l - lookahead_;
+    }
     handoffs_ = std::make_unique<Handoff[]>(chunks_.size());
   }
 
@@ -106,6 +159,31 @@ class ChunkDriver {
   // The two whole-file chunks: a stream, read in order and planned as it
   // comes; and a small file whose header planning left to its reader.
   void process_stream(std::size_t g, Batch*& batch, InputWindow& w);
+  // Decoded windows (decoded_stream.hpp): a reader that claims a stream
+  // decodes it (process_stream); every reader parses its windows.
+  bool try_window(Batch*& batch, InputWindow& w);
+  void process_window(StreamRun& s, std::size_t j, Batch*& batch, InputWindow& w);
+  bool park_window(ParsedChunk&& pc, Batch*& batch);
+  void complete_window(ParsedChunk& pc, InputWindow& w);
+  void complete_window_guarded(ParsedChunk& pc, InputWindow& w);
+  void cascade_window(StreamRun& s, std::size_t j, InputWindow& w);
+  void deliver_window(StreamRun& s, std::size_t j, Batch*& batch, bool last);
+  void stream_done();
+  std::uint64_t sched_epoch() {
+    std::lock_guard lock(sched_mu_);
+    return sched_epoch_;
+  }
+  void notify_sched() {
+    {
+      std::lock_guard lock(sched_mu_);
+      ++sched_epoch_;
+    }
+    sched_cv_.notify_all();
+  }
+  void wait_sched(std::uint64_t epoch) {
+    std::unique_lock lock(sched_mu_);
+    sched_cv_.wait(lock, [&] { return sched_epoch_ != epoch; });
+  }
   void process_small_file(std::size_t g, Batch*& batch, InputWindow& w, HeaderMemo& memo);
   // Hands a chunk's records on. Unordered: once the batch holds
   // kMinBatchBytes (or at the end: `flush`). Ordered: always, marked with
@@ -127,7 +205,8 @@ class ChunkDriver {
     return g > stop_after_.load(std::memory_order_acquire) ||
            (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed));
   }
-  void fail(std::size_t g, std::exception_ptr e);
+  // sub: the window of a stream (failures in input order: chunk, then window).
+  void fail(std::size_t g, std::exception_ptr e, std::size_t sub = 0);
   void fail_on_bad_rows(std::size_t g, const InputFile& in, const ChunkResult& res, const std::string& name);
 
   const BuildOptions& opt_;
@@ -136,6 +215,9 @@ class ChunkDriver {
   std::vector<InputFile> files_;
   const bool deferred_any_{
       std::any_of(files_.begin(), files_.end(), [](const InputFile& in) { return in.header_pending; })};
+  // Streams, or small files that may turn out compressed: the window path.
+  const bool has_streams_{deferred_any_ ||
+                          std::any_of(files_.begin(), files_.end(), [](const InputFile& in) { return in.stream; })};
   unsigned readers_, workers_;
   const bool ordered_, rows_;
   // One reader and no workers (-j1): no threads at all; the reader runs both
@@ -163,11 +245,27 @@ class ChunkDriver {
   std::atomic<std::size_t> stop_after_{SIZE_MAX};
   std::atomic<std::size_t> head_{0};  // ordered: the chunk the serial step waits for
   std::size_t lookahead_{0};
+  std::size_t window_lookahead_{0};               // ordered: see Ordering
+  std::atomic<std::size_t> head_part_{0};         // ordered: the part of the head the serial step waits for
+
+  // Decoded windows: the streams being decoded and parsed. sched_mu_ is taken
+  // once per window (4 MiB by default), never per record.
+  std::mutex sched_mu_;
+  std::condition_variable sched_cv_;
+  std::uint64_t sched_epoch_{0};                  // bumped on every change a waiting reader may act on
+  std::vector<std::unique_ptr<StreamRun>> streams_;
+  std::vector<StreamRun*> active_;                // streams whose windows may be claimed
+  std::atomic<std::size_t> active_count_{0};
+  std::atomic<std::ptrdiff_t> streams_unfinished_{0};
 
   std::mutex mu_;  // guards what follows; taken once per chunk
   BuildStats stats_;
   std::vector<std::pair<std::size_t, BadRow>> bad_rows_;  // (chunk, row), sorted at the end
-  std::optional<std::pair<std::size_t, std::exception_ptr>> failure_;
+  struct Failure {
+    std::size_t g, sub;
+    std::exception_ptr e;
+  };
+  std::optional<Failure> failure_;
 };
 
 void ChunkDriver::plan_chunks() {
@@ -216,9 +314,9 @@ std::uint64_t ChunkDriver::newlines_before(std::uint32_t f, std::uint64_t offset
   return mark.newlines;
 }
 
-void ChunkDriver::fail(std::size_t g, std::exception_ptr e) {
+void ChunkDriver::fail(std::size_t g, std::exception_ptr e, std::size_t sub) {
   std::lock_guard lock(mu_);
-  if (!failure_ || g < failure_->first) failure_ = {g, e};
+  if (!failure_ || g < failure_->g || (g == failure_->g && sub < failure_->sub)) failure_ = Failure{g, sub, e};
   std::size_t cur = stop_after_.load();
   while (g < cur && !stop_after_.compare_exchange_weak(cur, g)) {
   }
@@ -418,83 +516,341 @@ void ChunkDriver::release_parked(Batch* batch) {
   if (batch) pool_.give(batch);
 }
 
+void ChunkDriver::stream_done() {
+  streams_unfinished_.fetch_sub(1, std::memory_order_acq_rel);
+  notify_sched();
+}
+
+// The reader that claims a stream decodes it: it reads the header through
+// the decoded windows, then decodes window after window, and while max_alive
+// windows wait to be parsed it parses windows itself (try_window). Every
+// other reader takes windows before new chunks (reader_main).
 void ChunkDriver::process_stream(std::size_t g, Batch*& batch, InputWindow& w) {
   const Chunk& ch = chunks_[g];
   InputFile& in = files_[ch.file];
   ChunkLedger& ledger = *ledgers_[ch.file];
-  int fd = 0;
-  if (in.path != "-") {
-    fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(ErrorKind::io, std::string("can't open: ") + std::strerror(errno), in.path);
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() {
-      if (fd > 0) ::close(fd);
+  StreamRun* run = nullptr;
+  try {
+    int fd = 0;
+    if (in.path != "-") {
+      fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) throw Error(ErrorKind::io, std::string("can't open: ") + std::strerror(errno), in.path);
     }
-  } closer{fd};
-  const std::string name = in.path == "-" ? "<stdin>" : in.path;
-  w.attach(fd, true, 0, name);
-  Dialect d = opt_.key.dialect;
-  d.delimiter = in.delimiter;
-  std::uint64_t p = 0;
-  LineCursor lines{0, 1};
-
-  // The header (or the first record, to learn the field count).
-  while (w.end_offset() < 3 && w.extend(kLookahead)) {
+    auto owned = std::make_unique<StreamRun>();
+    owned->g = g;
+    owned->file = ch.file;
+    owned->name = in.path == "-" ? "<stdin>" : in.path;
+    // Windows of a chunk's size: the same unit of work as a file's chunk.
+    // readers + 2 in flight: one being parsed per reader, one being decoded
+    // and one ready, so that no reader waits for the decoder's next window
+    // while the decoder is ahead.
+    owned->chain = std::make_unique<DecodedStream>(fd, owned->name, std::max<std::uint64_t>(opt_.chunk_bytes, 16),
+                                                   readers_ + 2, &count_newlines);
+    run = owned.get();
+    std::lock_guard lock(sched_mu_);
+    streams_.push_back(std::move(owned));
+  } catch (...) {
+    stream_done();
+    throw;
   }
-  if (starts_with_bom(w.at(0), static_cast<std::size_t>(w.end_offset()))) p = 3;
-  for (std::vector<std::string> fields;;) {
-    const FirstRecord r = parse_first_record(w.at(p), w.end(), w.at_eof(), d, fields);
-    if (r.status == FirstRecord::need_more) {
-      if (w.end_offset() - p > opt_.max_record_bytes)
-        throw Error(ErrorKind::bad_csv, "first record longer than the record limit", name, 1);
-      w.extend(kLookahead);
-      continue;
+  StreamRun& s = *run;
+  const std::string& name = s.name;
+  try {
+    w.attach(*s.chain);
+    Dialect d = opt_.key.dialect;
+    d.delimiter = in.delimiter;
+    std::uint64_t p = 0;
+    // The header (or the first record, to learn the field count).
+    while (w.end_offset() < 3 && w.extend(kLookahead)) {
     }
-    if (r.status == FirstRecord::unterminated_quote)
-      throw Error(ErrorKind::bad_csv, "unterminated quote in the first record", name, 1);
-    if (r.status == FirstRecord::none) {  // an empty stream: an error where a header is expected, as for files
-      const std::string why = apply_first_record(in, {}, p, p, nullptr, 0, opt_);
+    if (starts_with_bom(w.at(0), static_cast<std::size_t>(w.end_offset()))) p = 3;
+    for (std::vector<std::string> fields;;) {
+      const FirstRecord r = parse_first_record(w.at(p), w.end(), w.at_eof(), d, fields);
+      if (r.status == FirstRecord::need_more) {
+        if (w.end_offset() - p > opt_.max_record_bytes)
+          throw Error(ErrorKind::bad_csv, "first record longer than the record limit", name, 1);
+        w.extend(kLookahead);
+        continue;
+      }
+      if (r.status == FirstRecord::unterminated_quote)
+        throw Error(ErrorKind::bad_csv, "unterminated quote in the first record", name, 1);
+      if (r.status == FirstRecord::none) {  // an empty stream: an error where a header is expected, as for files
+        const std::string why = apply_first_record(in, {}, p, p, nullptr, 0, opt_);
+        if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
+        break;
+      }
+      std::string why = apply_first_record(in, std::move(fields), p, p + r.next, w.at(0),
+                                           static_cast<std::size_t>(w.end_offset()), opt_);
       if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
       break;
     }
-    std::string why = apply_first_record(in, std::move(fields), p, p + r.next, w.at(0),
-                                         static_cast<std::size_t>(w.end_offset()), opt_);
-    if (!why.empty()) throw Error(ErrorKind::missing_column, why, name);
-    p = in.data_start;
-    break;
+  } catch (...) {
+    s.chain->stop();
+    stream_done();
+    throw;
   }
   if (in.key_columns.empty()) {  // an empty stream
     ChunkResult nothing;
-    finish_chunk(g, in, nothing, w.end_offset(), w.raw_bytes_read());
+    while (w.extend(kLookahead)) {  // (only empty lines)
+    }
+    finish_chunk(g, in, nothing, w.end_offset(), in.path == "-" ? 0 : in.size);
     if (ordered_) deliver_last(g, batch);
     ledger.publish_commit(0, {0, false});
+    stream_done();
     return;
   }
-  InputFile view = in;
-  view.stream = true;
-  RecordSplitter splitter(d.delimiter, d.quote, in.key_columns);
-  std::uint64_t reported = 0, raw_reported = 0;
-  for (;;) {
-    ChunkResult res;
-    // Parse what is buffered (plus whatever extends reveal) up to about one
-    // batch worth of input, then release the batch.
-    const std::uint64_t until = w.end_offset() > p ? w.end_offset() : p + kStreamBatchBytes;
-    p = read_records(view, opt_, splitter, w, p, until, batch->keys, res, lines);
-    const bool done = w.at_eof() && p >= w.end_offset();
-    finish_chunk(g, view, res, p - reported, w.raw_bytes_read() - raw_reported);
-    reported = p;
-    raw_reported = w.raw_bytes_read();
-    fail_on_bad_rows(g, view, res, name);
-    if (done || stopped(g)) break;
-    release(batch, g, /*last=*/false);
-    lines.advance(w, p, d.quote);
-    w.drop_before(p);
-    if (!w.extend(kStreamBatchBytes) && p >= w.end_offset()) break;
+  s.view = in;
+  s.view.stream = true;  // read_records: extend the window, never reset it past its bytes
+  {
+    std::lock_guard lock(sched_mu_);
+    active_.push_back(&s);
+    active_count_.fetch_add(1, std::memory_order_release);
+    ++sched_epoch_;
   }
-  release(batch, g, /*last=*/true);
-  ledger.publish_commit(0, {p, false});
+  sched_cv_.notify_all();
+  for (;;) {
+    if (stopped(g) || s.stop.load(std::memory_order_acquire)) s.chain->stop();
+    const std::uint64_t epoch = sched_epoch();  // before looking: a window settled after it wakes the wait below
+    const DecodedStream::Step step = s.chain->decode_next(/*force=*/false);
+    if (step != DecodedStream::Step::full) {
+      notify_sched();
+      if (step == DecodedStream::Step::ended) break;
+      continue;
+    }
+    if (!batch) batch = take_batch();
+    if (try_window(batch, w)) continue;
+    wait_sched(epoch);
+  }
+  ledger.publish_commit(0, {0, false});
+}
+
+bool ChunkDriver::try_window(Batch*& batch, InputWindow& w) {
+  if (active_count_.load(std::memory_order_acquire) == 0) return false;
+  StreamRun* s = nullptr;
+  std::size_t j = 0;
+  {
+    std::lock_guard lock(sched_mu_);
+    for (StreamRun* r : active_) {
+      const std::size_t k = r->next_claim;
+      if (k >= r->chain->published()) continue;
+      if (ordered_ && !single_thread_) {
+        // Ordering: a stream's windows are parts of its chunk; they are
+        // parsed once it is the head, at most window_lookahead_ ahead of the
+        // part the serial step waits for (or freely once its last part is out).
+        const std::size_t h = head_.load(std::memory_order_acquire);
+        if (h < r->g || (h == r->g && k >= head_part_.load(std::memory_order_acquire) + window_lookahead_)) continue;
+      }
+      r->prepare(k);
+      r->next_claim = k + 1;
+      s = r;
+      j = k;
+      break;
+    }
+  }
+  if (!s) return false;
+  process_window(*s, j, batch, w);
+  return true;
+}
+
+void ChunkDriver::process_window(StreamRun& s, std::size_t j, Batch*& batch, InputWindow& w) {
+  ParsedChunk pc;
+  pc.g = s.g;
+  pc.stream = &s;
+  pc.window = j;
+  pc.batch = batch;
+  pc.mark = batch->keys.checkpoint();
+  {
+    const std::shared_ptr<const DecodedWindow> win = s.chain->window(j);
+    pc.begin = win->begin;
+    pc.wend = win->end;
+    pc.raw_end = win->raw_end;
+    pc.terminal = win->terminal;
+    pc.window_error = win->error;
+  }
+  pc.skip = pc.terminal || stopped(s.g) || s.stop.load(std::memory_order_acquire);
+  if (!pc.skip) {
+    const InputFile& in = s.view;
+    const char quote = opt_.key.dialect.quote;
+    try {
+      w.attach(*s.chain);
+      const std::uint64_t from = j ? pc.begin - 1 : 0;
+      w.reset(from);
+      while (w.end_offset() < pc.wend && w.extend(static_cast<std::size_t>(pc.wend - w.end_offset()))) {
+      }  // this window only: the next may not be decoded yet
+      RecordSplitter splitter(in.delimiter, quote, in.key_columns);
+      LineCursor lines{pc.begin, 0};  // window-relative, as a file chunk's
+      pc.guess = j ? pc.begin : in.data_start;
+      if (j) {  // as parse_file_chunk
+        const bool inside_at_begin = guess_in_quotes(
+            w.at(pc.begin), w.at(std::min(pc.begin + kLookahead, w.end_offset())), in.delimiter, quote);
+        bool in_quotes = inside_at_begin != (*w.at(pc.begin - 1) == quote);
+        std::uint64_t q = pc.begin - 1;
+        for (;;) {
+          if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote)) {
+            pc.guess = q + static_cast<std::uint64_t>(hit - w.at(q));
+            break;
+          }
+          q = w.end_offset();
+          if (!w.extend(kLookahead)) {
+            pc.guess = q;
+            break;
+          }
+        }
+      }
+      pc.end = pc.guess < pc.wend
+                   ? read_records(in, opt_, splitter, w, pc.guess, pc.wend, batch->keys, pc.res, lines)
+                   : pc.guess;
+    } catch (...) {  // a decoding error past this window: reported in window order, at completion
+      pc.error = std::current_exception();
+      batch->keys.rollback(pc.mark);
+      pc.res.clear();
+    }
+  }
+  if (!park_window(std::move(pc), batch)) {
+    complete_window_guarded(pc, w);
+    cascade_window(s, j, w);
+    batch = pc.batch;  // delivery may have swapped it
+  }
+}
+
+bool ChunkDriver::park_window(ParsedChunk&& pc, Batch*& batch) {
+  // As park(): whoever comes second of this reader and the committer of the
+  // window before completes this window.
+  StreamRun& s = *pc.stream;
+  const std::size_t j = pc.window;
+  if (single_thread_ || j == 0 || s.state(j - 1).commit.load(std::memory_order_acquire) != WindowState::kPending)
+    return false;
+  WindowState& h = s.state(j);
+  h.parked = std::make_unique<ParsedChunk>(std::move(pc));
+  std::uint8_t expected = WindowState::kNone;
+  if (h.handoff.compare_exchange_strong(expected, WindowState::kParked, std::memory_order_acq_rel)) {
+    batch = nullptr;
+    return true;
+  }
+  pc = std::move(*h.parked);
+  h.parked.reset();
+  return false;
+}
+
+void ChunkDriver::cascade_window(StreamRun& s, std::size_t j, InputWindow& w) {
+  while (s.state(j + 1).handoff.exchange(WindowState::kCommitted, std::memory_order_acq_rel) == WindowState::kParked) {
+    std::unique_ptr<ParsedChunk> pc = std::move(s.state(j + 1).parked);
+    complete_window_guarded(*pc, w);
+    if (Batch* b = pc->batch) {  // not sent on: unordered, keys below kMinBatchBytes; ordered, an abandoned window's
+      if (ordered_) {
+        b->clear();
+        pool_.give(b);
+      } else {
+        release_parked(b);
+      }
+    }
+    ++j;
+  }
+}
+
+void ChunkDriver::deliver_window(StreamRun& s, std::size_t j, Batch*& batch, bool last) {
+  if (!batch) batch = take_batch();
+  batch->chunk = s.g;
+  batch->part = static_cast<std::uint32_t>(j);
+  batch->last = last;
+  batch->file = &files_[s.file];
+  dispatch(batch, false);
+}
+
+void ChunkDriver::complete_window_guarded(ParsedChunk& pc, InputWindow& w) {
+  try {
+    complete_window(pc, w);
+  } catch (...) {  // not expected (complete_window reports its errors itself): fail loudly, in order
+    if (pc.batch) pc.batch->keys.rollback(pc.mark);
+    fail(pc.g, std::current_exception(), pc.window);
+  }
+}
+
+// Window j in input order: once window j-1 has committed (its real end is
+// known), as complete_file_chunk. Exactly one part of the stream is its last
+// (ordered): the terminal window's, or the first abandoned window's.
+void ChunkDriver::complete_window(ParsedChunk& pc, InputWindow& w) {
+  StreamRun& s = *pc.stream;
+  const std::size_t j = pc.window;
+  WindowState& st = s.state(j);
+  Batch*& batch = pc.batch;
+  auto settle = [&](std::uint64_t end, bool abandoned) {
+    st.end = end;
+    st.commit.store(abandoned ? WindowState::kAbandoned : WindowState::kReady, std::memory_order_release);
+    st.commit.notify_all();
+    s.chain->retire(j);
+    if (pc.terminal) {
+      {
+        std::lock_guard lock(sched_mu_);
+        active_.erase(std::find(active_.begin(), active_.end(), &s));
+        active_count_.fetch_sub(1, std::memory_order_release);
+      }
+      stream_done();
+    } else {
+      notify_sched();  // a decoder may wait for a free window
+    }
+  };
+  auto abandon = [&] {
+    if (batch) batch->keys.rollback(pc.mark);
+    s.stop.store(true, std::memory_order_release);
+    if (ordered_ && !s.last_delivered.exchange(true, std::memory_order_acq_rel)) deliver_window(s, j, batch, true);
+    settle(0, true);
+  };
+  std::uint64_t prev_end = 0;
+  if (j) {
+    WindowState& prev = s.state(j - 1);
+    std::uint32_t c;
+    while ((c = prev.commit.load(std::memory_order_acquire)) == WindowState::kPending)
+      prev.commit.wait(WindowState::kPending);
+    if (c == WindowState::kAbandoned) return abandon();
+    prev_end = prev.end;
+  }
+  if (pc.skip) {
+    if (pc.window_error) fail(pc.g, pc.window_error, j);
+    if (!pc.terminal || pc.window_error || stopped(s.g)) return abandon();
+    // The end of data: the stream's last part, empty.
+    ChunkResult nothing;
+    finish_chunk(pc.g, s.view, nothing, 0, pc.raw_end - s.raw_reported);
+    s.raw_reported = pc.raw_end;
+    if (ordered_ && !s.last_delivered.exchange(true, std::memory_order_acq_rel)) deliver_window(s, j, batch, true);
+    return settle(pc.begin, false);
+  }
+  if (pc.error) {
+    fail(pc.g, pc.error, j);
+    return abandon();
+  }
+  const InputFile& in = s.view;
+  std::uint64_t end = pc.end;
+  if (j && prev_end != pc.guess) {  // a wrong guess (or a stray quote): parse again from the real start
+    batch->keys.rollback(pc.mark);
+    pc.res.clear();
+    try {
+      w.attach(*s.chain);
+      w.reset(pc.begin - 1);
+      RecordSplitter splitter(in.delimiter, opt_.key.dialect.quote, in.key_columns);
+      LineCursor lines{pc.begin, 0};
+      end = prev_end < pc.wend ? read_records(in, opt_, splitter, w, prev_end, pc.wend, batch->keys, pc.res, lines)
+                               : prev_end;
+    } catch (...) {
+      batch->keys.rollback(pc.mark);
+      fail(pc.g, std::current_exception(), j);
+      return abandon();
+    }
+  }
+  if (!pc.res.bad.empty()) {
+    const std::uint64_t first_line = 1 + s.chain->newlines_before(j);
+    for (auto& b : pc.res.bad) b.line += first_line;
+  }
+  finish_chunk(pc.g, in, pc.res, pc.wend - pc.begin, pc.raw_end - s.raw_reported);
+  s.raw_reported = pc.raw_end;
+  if (opt_.on_error == OnError::fail && pc.res.bad_rows) {
+    const auto& b = pc.res.bad.front();
+    fail(pc.g, std::make_exception_ptr(Error(ErrorKind::bad_csv, b.what, s.name, b.line)), j);
+    return abandon();
+  }
+  if (ordered_) deliver_window(s, j, batch, false);
+  else release(batch, pc.g, /*last=*/true, false, false);
+  settle(end, false);
 }
 
 void ChunkDriver::process_small_file(std::size_t g, Batch*& batch, InputWindow& w, HeaderMemo& memo) {
@@ -511,6 +867,7 @@ void ChunkDriver::process_small_file(std::size_t g, Batch*& batch, InputWindow& 
       opened.reset();
       in.header_pending = false;
       in.stream = true;  // a small .gz or .zst: the stream path decodes and plans it
+      streams_unfinished_.fetch_add(1, std::memory_order_acq_rel);
       process_stream(g, batch, w);
       return;
     }
@@ -579,14 +936,24 @@ void ChunkDriver::reader_main() {
   Batch* batch = nullptr;
   for (;;) {
     if (!batch) batch = take_batch();  // before a chunk: see the deadlock note in chunk_ledger.hpp
+    if (has_streams_ && try_window(batch, window)) continue;  // windows first: they hold decoded memory
     const std::size_t g = next_chunk_.fetch_add(1, std::memory_order_relaxed);
-    if (g >= chunks_.size()) break;
+    if (g >= chunks_.size()) {
+      // No chunk left: help with the windows of the streams still decoding.
+      if (!has_streams_ || streams_unfinished_.load(std::memory_order_acquire) <= 0) break;
+      const std::uint64_t epoch = sched_epoch();
+      if (try_window(batch, window)) continue;
+      if (streams_unfinished_.load(std::memory_order_acquire) <= 0) break;
+      wait_sched(epoch);
+      continue;
+    }
     if (ordered_ && !single_thread_) wait_for_head(g + 1 > lookahead_ ? g + 1 - lookahead_ : 0);
     const Chunk& ch = chunks_[g];
     try {
       const InputFile& in = files_[ch.file];
       if ((in.stream || in.header_pending) && stopped(g)) {
         ledgers_[ch.file]->publish_commit(0, {0, true});  // a whole-file chunk, not started
+        if (in.stream) stream_done();
         if (ordered_) deliver_last(g, batch);
       } else if (in.stream) {
         process_stream(g, batch, window);
@@ -663,11 +1030,14 @@ void ChunkDriver::serial_main() {
         if (last) {
           ++head;
           part = 0;
+          head_part_.store(0, std::memory_order_release);
           head_.store(head, std::memory_order_release);
           head_.notify_all();
         } else {
           ++part;
+          head_part_.store(part, std::memory_order_release);
         }
+        if (has_streams_) notify_sched();  // a head stream's windows may be claimable now
         progressed = true;
         break;
       }
@@ -696,7 +1066,7 @@ BuildStats ChunkDriver::run() {
     // every unusable input, as planning up front does (the build's own error
     // stands when all inputs are usable).
     if (deferred_any_) (void)plan_inputs(opt_);
-    std::rethrow_exception(failure_->second);
+    std::rethrow_exception(failure_->e);
   }
   if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
   std::stable_sort(bad_rows_.begin(), bad_rows_.end(), [](const auto& a, const auto& b) {
