@@ -2,15 +2,28 @@
 //
 // Ordering (ordered consumers). The serial thread handles chunk h (the
 // "head") and holds later chunks' batches in a reorder buffer; every batch
-// comes from one pool of P. Two waits keep the head from ever waiting for a
-// batch held by a later chunk:
-//  - a reader that claimed chunk g waits until g < head + L before parsing
-//    it (L = P - readers - 1), so later chunks hold at most L - 1 batches
-//    (one each: a file chunk has one, a stream's later parts wait, below);
-//  - a stream takes a second batch only once it is the head.
+// comes from one pool of P. Waits keep the head from ever waiting for a
+// batch held by a later chunk (L = P - readers - 1):
+//  - a reader that claimed chunk g waits until g < head + L1 before parsing
+//    it, so later chunks hold at most L1 - 1 batches (one each);
+//  - a stream's windows (decoded_stream.hpp) are the parts of its chunk, one
+//    batch each: window j is claimed only once the stream is the head and j
+//    is less than L2 ahead of the part the serial step waits for, so they
+//    hold at most L2 - 1 batches beyond it. L1 + L2 = L (L1 = L and no
+//    windows when no input can be a stream).
 // With at most readers - 1 batches in other readers' hands, one is always
 // free or on its way back for the head; and a reader takes its batch before
-// it claims a chunk, so the head's first batch is never waited for.
+// it claims a chunk or a window, so the head's first batch is never waited for.
+//
+// Decoded windows. The reader that claims a stream decodes it into windows
+// of the chunk size, a bounded number kept (readers + 2), and parses windows
+// itself only while all are kept; every reader takes claimable windows before
+// new chunks. Window j is parsed like a file chunk (a guessed start, the
+// commit hand-off of chunk_ledger.hpp in a per-stream ledger, parking and
+// cascade), so the records and errors are the plain file's whatever the split.
+// Windows complete in order; a window frees its bytes once it and all before
+// it are settled. Ordered, exactly one part of a stream is its last: the
+// empty terminal window's, or the first abandoned window's.
 #include "core/pipeline/chunk_driver.hpp"
 
 #include <fcntl.h>
@@ -156,8 +169,9 @@ class ChunkDriver {
   // After commit g is published: completes the parked chunks it unblocks.
   void cascade(std::size_t g, InputWindow& w);
   void release_parked(Batch* batch);
-  // The two whole-file chunks: a stream, read in order and planned as it
-  // comes; and a small file whose header planning left to its reader.
+  // The two whole-file chunks: a stream, decoded by the reader that claims
+  // it into windows that every reader parses; and a small file whose header
+  // planning was left to its reader.
   void process_stream(std::size_t g, Batch*& batch, InputWindow& w);
   // Decoded windows (decoded_stream.hpp): a reader that claims a stream
   // decodes it (process_stream); every reader parses its windows.
@@ -186,8 +200,7 @@ class ChunkDriver {
   }
   void process_small_file(std::size_t g, Batch*& batch, InputWindow& w, HeaderMemo& memo);
   // Hands a chunk's records on. Unordered: once the batch holds
-  // kMinBatchBytes (or at the end: `flush`). Ordered: always, marked with
-  // the chunk, part and `last`. A batch sent on is replaced from the pool, or
+  // kMinBatchBytes (or at the end: `flush`). Ordered: its last (only) batch. A batch sent on is replaced from the pool, or
   // with nullptr when !replace (a chunk completed for another reader must not
   // wait for the pool: the batches it would wait for may be parked behind it).
   void release(Batch*& batch, std::size_t g, bool last, bool flush = false, bool replace = true);
@@ -352,20 +365,15 @@ void ChunkDriver::release(Batch*& batch, std::size_t g, bool last, bool flush, b
     dispatch(batch, replace);
     return;
   }
-  if (last) {
-    deliver_last(g, batch);
-    if (replace && !batch) batch = take_batch();
+  // Ordered, a chunk goes on as one batch, its last (a stream's windows are
+  // the parts of its chunk: deliver_window); a batch left over is a parked
+  // chunk's that was already delivered or abandoned.
+  if (!last) {
+    batch->clear();
     return;
   }
-  batch->chunk = g;
-  batch->part = handoffs_[g].parts++;
-  batch->last = false;
-  batch->file = &files_[chunks_[g].file];
-  dispatch(batch, false);
-  if (replace && !batch) {
-    wait_for_head(g);  // a stream's second batch: only as the head (see Ordering)
-    batch = take_batch();
-  }
+  deliver_last(g, batch);
+  if (replace && !batch) batch = take_batch();
 }
 
 void ChunkDriver::deliver_last(std::size_t g, Batch*& batch) {

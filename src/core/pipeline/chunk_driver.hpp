@@ -4,10 +4,12 @@
 //      ▲              (MPMC)      consumer.parallel()    (MPMC)        consumer.serial()
 //      └──────────────────────────────── batch pool ◀─────────────────────────┘
 //
-// - Work is split into chunks (options.chunk_bytes of one file; a stream is
-//   one chunk), handed out in input order by one atomic counter, so a single
-//   huge file is parsed by every reader and 10,000 tiny files cost one counter
-//   increment each, not a thread each.
+// - Work is split into chunks (options.chunk_bytes of one file), handed out
+//   in input order by one atomic counter, so a single huge file is parsed by
+//   every reader and 10,000 tiny files cost one counter increment each, not a
+//   thread each. A stream (stdin, a FIFO, a .gz or .zst file) is one chunk
+//   whose reader decodes it into windows of chunk_bytes that every reader
+//   parses as chunks (core/io/decoded_stream.hpp).
 // - A reader turns one chunk into one Batch through read_records
 //   (record_reader.hpp); chunk_ledger.hpp explains how neighbouring chunks
 //   agree on record boundaries before a chunk's records are released.
@@ -19,7 +21,8 @@
 //   them back in input order in a reorder buffer.
 // - Memory: batches come from one fixed pool, so memory is the consumer's
 //   state plus pool x (one chunk's records) plus readers x (window), whatever
-//   the input size. Ordered, the reorder buffer holds at most the pool; the
+//   the input size, plus (readers + 2) windows per stream being decoded.
+//   Ordered, the reorder buffer holds at most the pool; the
 //   waits that keep it from deadlocking are in chunk_driver.cpp (Ordering).
 // - Errors: a chunk's bad rows become real only when its start is verified.
 //   Under OnError::fail the first failing chunk (in input order) stops the

@@ -78,6 +78,7 @@ std::uint64_t read_records(const InputFile& in, const BuildOptions& opt, RecordS
     if (p >= w.end_offset()) {
       if (p > w.end_offset() && !in.stream) w.reset(p);  // a file's window never has to hold bytes before p
       if (!w.extend(kLookahead)) break;                  // end of input
+      continue;  // decoded windows extend by one window at a time: p may still be past the bytes
     }
     // The bulk of the records: structural_parser.hpp. It stops at the first
     // record it leaves to RecordSplitter (one record, below) or at `until`.
