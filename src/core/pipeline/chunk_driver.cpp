@@ -955,7 +955,23 @@ void ChunkDriver::reader_main() {
       wait_sched(epoch);
       continue;
     }
-    if (ordered_ && !single_thread_) wait_for_head(g + 1 > lookahead_ ? g + 1 - lookahead_ : 0);
+    if (ordered_ && !single_thread_) {
+      const std::size_t until = g + 1 > lookahead_ ? g + 1 - lookahead_ : 0;
+      if (has_streams_) {
+        // While the head is a stream, its windows may be all there is to do
+        // (and this reader the only one to do them): help while waiting.
+        for (;;) {
+          const std::uint64_t epoch = sched_epoch();
+          if (head_.load(std::memory_order_acquire) >= until) break;
+          if (!batch) batch = take_batch();
+          if (try_window(batch, window)) continue;
+          wait_sched(epoch);
+        }
+        if (!batch) batch = take_batch();
+      } else {
+        wait_for_head(until);
+      }
+    }
     const Chunk& ch = chunks_[g];
     try {
       const InputFile& in = files_[ch.file];
