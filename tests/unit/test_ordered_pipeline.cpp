@@ -9,9 +9,9 @@
 // chunk size (down to 16 bytes, so records straddle many chunks) and pool
 // size (from the driver's minimum up), over nasty CSV (quoted delimiters and
 // newlines, CRLF, lone CR, BOM, blank lines, doubled quotes), several files,
-// empty and header-only files, and gzip streams big enough to be delivered
-// in several parts (a part is ~1 MiB of input: kStreamBatchBytes), which is
-// where the ordered mode's wait-for-head logic works. A deadlock would hang
+// empty and header-only files, and gzip and zstd streams, whose decoded
+// windows (one part each, of the chunk size: core/io/decoded_stream.hpp) are
+// where the ordered mode's window look-ahead works. A deadlock would hang
 // the test (ctest's timeout is the failure); nothing here is timed.
 #include <algorithm>
 #include <atomic>
@@ -211,6 +211,12 @@ std::string gzip(const TempDir& d, const std::string& name, const std::string& c
 
 void append(std::vector<Row>& to, const std::vector<Row>& from) { to.insert(to.end(), from.begin(), from.end()); }
 
+std::string compress_with(const TempDir& d, const std::string& name, const std::string& content, const char* tool) {
+  const std::string plain = d.file(name, content);
+  REQUIRE(std::system((std::string(tool) + " '" + plain + "'").c_str()) == 0);
+  return plain + (std::string(tool).rfind("zstd", 0) == 0 ? ".zst" : ".gz");
+}
+
 }  // namespace
 
 TEST_CASE("ordered pipeline: one nasty file's records come out in order, whole, once, for every split",
@@ -250,23 +256,25 @@ TEST_CASE("ordered pipeline: several files, header-only ones among them, keep in
 TEST_CASE("ordered pipeline: gzip streams of several parts wait for the head and stay in order",
           "[pipeline][ordered][stream]") {
   TempDir d;
-  // ~3 MiB each: three or four parts of ~1 MiB (kStreamBatchBytes).
-  const std::string big1 = make_csv(7, 40000), big2 = make_csv(8, 40000, true, false);
-  REQUIRE(big1.size() > (2u << 20));
+  // ~200 KiB each: windows of the chunk size, so thousands of parts at 16
+  // bytes and dozens at 4096 (a 16-byte window costs a batch hand-off to
+  // the serial thread: bigger streams only make the test slow).
+  const std::string big1 = make_csv(7, 2500), big2 = make_csv(8, 2500, true, false);
+  REQUIRE(big1.size() > (64u << 10));
   const std::string small = make_csv(9, 40), tiny = make_csv(10, 3);
   std::vector<std::string> inputs = {gzip(d, "big1.csv", big1), d.file("small.csv", small),
                                      gzip(d, "big2.csv", big2), gzip(d, "tiny.csv", tiny),
                                      d.file("small2.csv", small)};
   std::vector<Row> want;
   for (const std::string* s : {&big1, &small, &big2, &tiny, &small}) append(want, reference_rows(*s, "email"));
-  // Chunk sizes do not split streams; they split the plain files around them.
+  // Chunk sizes split streams into windows as they split the plain files around them.
   for (const Config& c : configs({16, 4096})) check_sequence(inputs, want, c, /*min_stream_parts=*/4);
 }
 
 TEST_CASE("ordered pipeline: the smallest pool never deadlocks, streams and many chunks together",
           "[pipeline][ordered][stream]") {
   TempDir d;
-  const std::string big = make_csv(11, 25000);
+  const std::string big = make_csv(11, 1500);
   std::vector<std::string> inputs;
   std::vector<Row> want;
   // Streams next to each other and between files of many 16-byte chunks:
@@ -304,4 +312,28 @@ TEST_CASE("ordered pipeline: one key per record, empty keys as zero-length keys,
   CHECK(col2.rows[0].key == csvref::composite({"", "a"}));
   CHECK(col2.rows[3].key == csvref::composite({"x@y", "d\ne"}));
   CHECK(col2.rows[3].bytes == "4,x@y,\"d\ne\"\r\n");
+}
+
+TEST_CASE("ordered pipeline: multi-member gzip and multi-frame zstd streams, windows down to 16 bytes, keep order",
+          "[pipeline][ordered][stream]") {
+  TempDir d;
+  const std::string a = make_csv(30, 400), b = make_csv(31, 300, true, false);
+  // Two gzip members with an empty one between, and two zstd frames: each
+  // compressed on its own and concatenated, as `cat x.gz y.gz` makes.
+  const std::string a1 = a.substr(0, a.size() / 2), a2 = a.substr(a.size() / 2);
+  const std::string g1 = compress_with(d, "a1.csv", a1, "gzip -n -f"), g0 = compress_with(d, "a0.csv", "", "gzip -n -f"),
+                    g2 = compress_with(d, "a2.csv", a2, "gzip -n -f");
+  const std::string b1 = b.substr(0, b.size() / 3), b2 = b.substr(b.size() / 3);
+  const std::string z1 = compress_with(d, "b1.csv", b1, "zstd -q -f --rm"),
+                    z2 = compress_with(d, "b2.csv", b2, "zstd -q -f --rm");
+  const std::string multi_gz = d.path("multi.csv.gz"), multi_zst = d.path("multi.csv.zst");
+  REQUIRE(std::system(("cat '" + g1 + "' '" + g0 + "' '" + g2 + "' > '" + multi_gz + "'").c_str()) == 0);
+  REQUIRE(std::system(("cat '" + z1 + "' '" + z2 + "' > '" + multi_zst + "'").c_str()) == 0);
+  const std::string f = make_csv(32, 50);
+  const std::vector<std::string> inputs = {multi_zst, d.file("f.csv", f), multi_gz, multi_zst};
+  std::vector<Row> want;
+  for (const std::string* s : {&b, &f, &a, &b}) append(want, reference_rows(*s, "email"));
+  for (unsigned readers : {1u, 2u, 3u, 4u})
+    for (std::size_t chunk : {std::size_t{16}, std::size_t{100}, std::size_t{4096}, std::size_t{1} << 20})
+      check_sequence(inputs, want, {readers, readers > 1 ? 1u : 0u, chunk, 0});
 }
