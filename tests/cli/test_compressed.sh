@@ -103,6 +103,18 @@ for f in data.csv.gz multi.csv.gz named.csv.gz; do
 done
 expect_exit 0 "$CSVBLOOM" build -q -o j.bloom "${B[@]}" -j 2 - < multi.csv.gz
 same_file j.bloom ref.bloom "multi-member gzip on stdin"
+# A stream is decoded into windows of --chunk-size that every reader parses:
+# small windows put quoted newlines and records across window boundaries.
+for cs in 16 1000 64k; do
+  for j in 1 3; do
+    expect_exit 0 "$CSVBLOOM" build -q -o j.bloom "${B[@]}" -j "$j" --chunk-size "$cs" multi.csv.gz
+    same_file j.bloom ref.bloom "multi-member gzip, -j$j --chunk-size $cs"
+    expect_exit 0 "$CSVBLOOM" build -q -o j.bloom "${B[@]}" -j "$j" --chunk-size "$cs" - < data.csv.zst
+    same_file j.bloom ref.bloom "zstd on stdin, -j$j --chunk-size $cs"
+    expect_exit 0 "$CSVBLOOM" build -q -o j.bloom "${B[@]}" -j "$j" --chunk-size "$cs" - < plain.csv
+    same_file j.bloom ref.bloom "plain stdin, -j$j --chunk-size $cs"
+  done
+done
 
 # A flipped CRC-32 byte, a wrong ISIZE, garbage after the last member, a cut
 # in the trailer: exit 2 naming the file, the old output untouched.
