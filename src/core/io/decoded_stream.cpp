@@ -41,7 +41,19 @@ DecodedStream::Step DecodedStream::decode_next(bool force) {
   std::size_t len = 0;
   if (!at_end) {
     const std::size_t cap = prefix + std::max(window_bytes_, carry_.size() + 1);
-    w->bytes.reset(new char[cap]);
+    {
+      std::lock_guard lock(mu_);
+      if (!spare_.empty() && spare_capacity_.back() >= cap) {
+        w->bytes = std::move(spare_.back());
+        w->capacity = spare_capacity_.back();
+        spare_.pop_back();
+        spare_capacity_.pop_back();
+      }
+    }
+    if (!w->bytes) {
+      w->bytes.reset(new char[cap]);
+      w->capacity = cap;
+    }
     if (prefix) w->bytes[0] = last_byte_;
     std::memcpy(w->bytes.get() + prefix, carry_.data(), carry_.size());
     len = carry_.size();
@@ -78,6 +90,7 @@ DecodedStream::Step DecodedStream::decode_next(bool force) {
     w->end = w->begin;
     w->bytes.reset();
     if (decoder_) w->raw_end = decoder_->raw_bytes_read();
+    decoder_.reset();  // its state (up to 8 MiB of zstd window) goes now, not with the driver
     if (fd_ > 0) {
       ::close(fd_);
       fd_ = -1;
@@ -117,8 +130,14 @@ std::shared_ptr<const DecodedWindow> DecodedStream::window_at(std::uint64_t offs
       auto stop = windows_.end();
       const bool has_terminal = !windows_.empty() && windows_.back()->terminal;
       if (has_terminal) --stop;
+      // The byte before a window's start is also in that window (its
+      // prefix): prefer it, so that a reader starting there borrows one
+      // window instead of copying two.
       auto it = std::partition_point(windows_.begin(), stop,
-                                     [&](const std::shared_ptr<DecodedWindow>& w) { return w->end <= offset; });
+                                     [&](const std::shared_ptr<DecodedWindow>& w) { return w->end <= offset + 1; });
+      if (it == stop || offset < (*it)->first_offset())
+        it = std::partition_point(windows_.begin(), stop,
+                                  [&](const std::shared_ptr<DecodedWindow>& w) { return w->end <= offset; });
       if (it != stop) {
         if (offset < (*it)->first_offset())
           throw Error(ErrorKind::io, "internal: decoded bytes at " + std::to_string(offset) + " were freed", path_);
@@ -146,6 +165,13 @@ void DecodedStream::retire(std::size_t j) {
   settled_[j - lo_] = true;
   while (!settled_.empty() && settled_.front()) {
     count_upto(lo_ + 1);
+    // Keep its buffer for a later window, unless a reader still holds the
+    // window (a shared_ptr copy: then the buffer goes with the last holder).
+    std::shared_ptr<DecodedWindow>& w = windows_.front();
+    if (w.use_count() == 1 && w->bytes && w->capacity >= window_bytes_ && spare_.size() < max_alive_) {
+      spare_.push_back(std::move(w->bytes));
+      spare_capacity_.push_back(w->capacity);
+    }
     windows_.pop_front();
     settled_.pop_front();
     ++lo_;

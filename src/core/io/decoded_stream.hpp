@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/io/stream_decoder.hpp"
 
@@ -41,6 +42,7 @@ struct DecodedWindow {
   bool terminal{false};             // the empty window after the last
   std::exception_ptr error;         // a terminal window after a decoding error
   std::unique_ptr<char[]> bytes;    // [begin - prefix, end), prefix = begin ? 1 : 0
+  std::size_t capacity{0};          // of bytes (reused: see DecodedStream::spare_)
   const char* at(std::uint64_t offset) const noexcept { return bytes.get() + (offset - (begin - (begin ? 1 : 0))); }
   std::uint64_t first_offset() const noexcept { return begin ? begin - 1 : 0; }
 };
@@ -96,6 +98,10 @@ class DecodedStream {
   std::mutex mu_;  // guards what follows
   std::deque<std::shared_ptr<DecodedWindow>> windows_;  // windows [lo_, published_)
   std::deque<bool> settled_;
+  // Buffers of freed windows, reused: a fresh 4 MiB buffer per window is an
+  // mmap, 1024 page faults and a munmap (12% of a -j1 build of a .gz).
+  std::vector<std::unique_ptr<char[]>> spare_;
+  std::vector<std::size_t> spare_capacity_;
   std::size_t lo_{0};
   std::size_t counted_{0};  // windows whose newlines are in newlines_
   std::uint64_t newlines_{0};

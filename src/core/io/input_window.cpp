@@ -22,6 +22,7 @@ void InputWindow::attach(int fd, bool stream, std::uint64_t file_size, std::stri
   eof_ = !stream && file_size == 0;
   decoder_.reset();
   source_ = nullptr;
+  unborrow();
   if (stream) decoder_ = std::make_unique<StreamDecoder>(fd, path_);
 }
 
@@ -34,18 +35,40 @@ void InputWindow::attach(DecodedStream& source) {
   len_ = 0;
   eof_ = false;
   decoder_.reset();
+  unborrow();
   source_ = &source;
 }
 
 void InputWindow::reserve(std::size_t need) {
-  if (need > capacity_) grow_array(data_, capacity_, len_, need, 1u << 20);
+  if (need > capacity_) grow_array(data_, capacity_, borrowed_ ? 0 : len_, need, 1u << 20);
+  if (!borrowed_) buf_ = data_.get();
 }
 
 bool InputWindow::extend(std::size_t min_more) {
   if (eof_) return false;
   std::size_t want = min_more;
   if (source_) {
-    reserve(len_ + want);
+    if (len_ == 0) {  // borrow the window that holds base_
+      if (borrowed_) unborrow();
+      std::shared_ptr<const DecodedWindow> w = source_->window_at(base_);
+      if (!w) {
+        eof_ = true;
+        return false;
+      }
+      buf_ = w->at(base_);
+      len_ = static_cast<std::size_t>(w->end - base_);
+      borrowed_ = std::move(w);
+      return true;
+    }
+    if (borrowed_) {  // growing past a borrowed window: own a copy of what is held
+      const char* held = buf_;
+      std::shared_ptr<const DecodedWindow> keep = std::move(borrowed_);
+      if (len_ + want > capacity_) grow_array(data_, capacity_, 0, len_ + want, 1u << 20);
+      std::memcpy(data_.get(), held, len_);
+      buf_ = data_.get();
+    } else {
+      reserve(len_ + want);
+    }
     std::size_t got = 0;
     while (got < want) {
       const std::uint64_t at = base_ + len_ + got;
@@ -102,6 +125,12 @@ bool InputWindow::extend(std::size_t min_more) {
 void InputWindow::drop_before(std::uint64_t offset) noexcept {
   const std::size_t drop = static_cast<std::size_t>(offset - base_);
   if (drop == 0) return;
+  if (borrowed_) {
+    buf_ += drop;
+    len_ -= drop;
+    base_ = offset;
+    return;
+  }
   std::memmove(data_.get(), data_.get() + drop, len_ - drop);
   len_ -= drop;
   base_ = offset;

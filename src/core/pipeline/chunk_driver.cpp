@@ -97,8 +97,11 @@ struct WindowState {
 
 struct StreamRun {
   // Window states in blocks, allocated as windows are claimed (a block
-  // ahead, so that the window after a claimed one always has its state).
-  static constexpr std::size_t kBlock = 1024, kBlocks = 1u << 16;
+  // ahead, so that the window after a claimed one always has its state):
+  // 16M windows (16 TiB at the default 4 MiB chunks) for 32 KiB of table,
+  // freed with the blocks once the stream is done (a glob of 10,000 small
+  // .gz files must not keep 10,000 tables).
+  static constexpr std::size_t kBlock = 4096, kBlocks = 4096;
   std::size_t g{0};
   std::uint32_t file{0};
   std::string name;
@@ -108,6 +111,8 @@ struct StreamRun {
   std::size_t next_claim{0};  // under the driver's sched_mu_
   std::atomic<bool> stop{false};
   std::atomic<bool> last_delivered{false};  // ordered: its last part was sent
+  std::atomic<std::size_t> inflight{0};      // readers in process_window for it (claimed under sched_mu_)
+  std::atomic<bool> finished{false};         // its terminal window is complete
   std::uint64_t raw_reported{0};             // touched in window order only
   WindowState& state(std::size_t j) { return blocks[j / kBlock][j % kBlock]; }
   void prepare(std::size_t j) {  // under sched_mu_
@@ -177,6 +182,8 @@ class ChunkDriver {
   // decodes it (process_stream); every reader parses its windows.
   bool try_window(Batch*& batch, InputWindow& w);
   void process_window(StreamRun& s, std::size_t j, Batch*& batch, InputWindow& w);
+  // After its terminal window completed: nobody touches its states again.
+  static void free_stream_states(StreamRun& s) { std::vector<std::unique_ptr<WindowState[]>>().swap(s.blocks); }
   bool park_window(ParsedChunk&& pc, Batch*& batch);
   void complete_window(ParsedChunk& pc, InputWindow& w);
   void complete_window_guarded(ParsedChunk& pc, InputWindow& w);
@@ -650,6 +657,7 @@ bool ChunkDriver::try_window(Batch*& batch, InputWindow& w) {
       }
       r->prepare(k);
       r->next_claim = k + 1;
+      r->inflight.fetch_add(1, std::memory_order_acq_rel);
       s = r;
       j = k;
       break;
@@ -719,6 +727,11 @@ void ChunkDriver::process_window(StreamRun& s, std::size_t j, Batch*& batch, Inp
     cascade_window(s, j, w);
     batch = pc.batch;  // delivery may have swapped it
   }
+  // The last reader out of a finished stream frees its window states (a
+  // committer may still be notifying or cascading after the terminal window
+  // completed on another reader).
+  if (s.inflight.fetch_sub(1, std::memory_order_acq_rel) == 1 && s.finished.load(std::memory_order_acquire))
+    free_stream_states(s);
 }
 
 bool ChunkDriver::park_window(ParsedChunk&& pc, Batch*& batch) {
@@ -741,9 +754,12 @@ bool ChunkDriver::park_window(ParsedChunk&& pc, Batch*& batch) {
 }
 
 void ChunkDriver::cascade_window(StreamRun& s, std::size_t j, InputWindow& w) {
-  while (s.state(j + 1).handoff.exchange(WindowState::kCommitted, std::memory_order_acq_rel) == WindowState::kParked) {
+  for (;;) {
+    const std::uint8_t was = s.state(j + 1).handoff.exchange(WindowState::kCommitted, std::memory_order_acq_rel);
+    if (was != WindowState::kParked) return;
     std::unique_ptr<ParsedChunk> pc = std::move(s.state(j + 1).parked);
     complete_window_guarded(*pc, w);
+    const bool terminal = pc->terminal;
     if (Batch* b = pc->batch) {  // not sent on: unordered, keys below kMinBatchBytes; ordered, an abandoned window's
       if (ordered_) {
         b->clear();
@@ -752,6 +768,7 @@ void ChunkDriver::cascade_window(StreamRun& s, std::size_t j, InputWindow& w) {
         release_parked(b);
       }
     }
+    if (terminal) return;
     ++j;
   }
 }
@@ -786,6 +803,7 @@ void ChunkDriver::complete_window(ParsedChunk& pc, InputWindow& w) {
     st.end = end;
     st.commit.store(abandoned ? WindowState::kAbandoned : WindowState::kReady, std::memory_order_release);
     st.commit.notify_all();
+    w.reset(0);  // let go of a borrowed window, so that its buffer is reused
     s.chain->retire(j);
     if (pc.terminal) {
       {
@@ -793,6 +811,7 @@ void ChunkDriver::complete_window(ParsedChunk& pc, InputWindow& w) {
         active_.erase(std::find(active_.begin(), active_.end(), &s));
         active_count_.fetch_sub(1, std::memory_order_release);
       }
+      s.finished.store(true, std::memory_order_release);
       stream_done();
     } else {
       notify_sched();  // a decoder may wait for a free window
