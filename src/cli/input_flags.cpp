@@ -83,7 +83,7 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
   cmd.add_option("--readers", f.readers, "Parsing threads [default: -j]")->check(CLI::Range(1u, 1024u));
   cmd.add_option("--workers", f.workers, "Hashing threads; 0 hashes in the readers [default: -j/2, 0 for -j1]")
       ->check(CLI::Range(0, 1024));
-  cmd.add_option("--chunk-size", f.chunk_size, "Bytes of a file parsed as one unit (K, M, G: x1024)")
+  cmd.add_option("--chunk-size", f.chunk_size, "Bytes of a file (or of a decoded stream) parsed as one unit (K, M, G: x1024)")
       ->capture_default_str()
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 32));

@@ -11,12 +11,13 @@
 namespace csvbloom::detail {
 
 DecodedStream::DecodedStream(int fd, std::string path, std::size_t window_bytes, std::size_t max_alive,
-                             NewlineCounter count_newlines)
+                             NewlineCounter count_newlines, WindowBufferPool& buffers)
     : fd_(fd),
       path_(std::move(path)),
       window_bytes_(std::max<std::size_t>(window_bytes, 1)),
       max_alive_(std::max<std::size_t>(max_alive, 1)),
-      count_newlines_(count_newlines) {}
+      count_newlines_(count_newlines),
+      buffers_(buffers) {}
 
 DecodedStream::~DecodedStream() {
   if (fd_ > 0) ::close(fd_);
@@ -41,19 +42,7 @@ DecodedStream::Step DecodedStream::decode_next(bool force) {
   std::size_t len = 0;
   if (!at_end) {
     const std::size_t cap = prefix + std::max(window_bytes_, carry_.size() + 1);
-    {
-      std::lock_guard lock(mu_);
-      if (!spare_.empty() && spare_capacity_.back() >= cap) {
-        w->bytes = std::move(spare_.back());
-        w->capacity = spare_capacity_.back();
-        spare_.pop_back();
-        spare_capacity_.pop_back();
-      }
-    }
-    if (!w->bytes) {
-      w->bytes.reset(new char[cap]);
-      w->capacity = cap;
-    }
+    w->bytes = buffers_.take(cap, w->capacity);
     if (prefix) w->bytes[0] = last_byte_;
     std::memcpy(w->bytes.get() + prefix, carry_.data(), carry_.size());
     len = carry_.size();
@@ -168,10 +157,7 @@ void DecodedStream::retire(std::size_t j) {
     // Keep its buffer for a later window, unless a reader still holds the
     // window (a shared_ptr copy: then the buffer goes with the last holder).
     std::shared_ptr<DecodedWindow>& w = windows_.front();
-    if (w.use_count() == 1 && w->bytes && w->capacity >= window_bytes_ && spare_.size() < max_alive_) {
-      spare_.push_back(std::move(w->bytes));
-      spare_capacity_.push_back(w->capacity);
-    }
+    if (w.use_count() == 1 && w->bytes) buffers_.give(std::move(w->bytes), w->capacity);
     windows_.pop_front();
     settled_.pop_front();
     ++lo_;

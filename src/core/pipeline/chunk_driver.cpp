@@ -274,6 +274,8 @@ class ChunkDriver {
   std::condition_variable sched_cv_;
   std::uint64_t sched_epoch_{0};                  // bumped on every change a waiting reader may act on
   std::vector<std::unique_ptr<StreamRun>> streams_;
+  // Kept: what the streams decoding at once (one per reader) keep in flight.
+  WindowBufferPool window_buffers_{static_cast<std::size_t>(readers_) * (readers_ + 2)};
   std::vector<StreamRun*> active_;                // streams whose windows may be claimed
   std::atomic<std::size_t> active_count_{0};
   std::atomic<std::ptrdiff_t> streams_unfinished_{0};
@@ -560,7 +562,7 @@ void ChunkDriver::process_stream(std::size_t g, Batch*& batch, InputWindow& w) {
     // and one ready, so that no reader waits for the decoder's next window
     // while the decoder is ahead.
     owned->chain = std::make_unique<DecodedStream>(fd, owned->name, std::max<std::uint64_t>(opt_.chunk_bytes, 16),
-                                                   readers_ + 2, &count_newlines);
+                                                   readers_ + 2, &count_newlines, window_buffers_);
     run = owned.get();
     std::lock_guard lock(sched_mu_);
     streams_.push_back(std::move(owned));
