@@ -287,3 +287,29 @@ def test_ctrl_c_cancels_and_leaves_outputs(tmp_path, what):
     assert (tmp_path / "saved.bloom").read_bytes() == b"previous filter"
     assert (tmp_path / "f.bloom").read_bytes() == filter_before
     assert sorted(os.listdir(tmp_path)) == ["f.bloom", "in.csv", "out", "saved.bloom"]
+
+
+@pytest.mark.parametrize("name", ["build", "merge", "select", "dedupe", "add"])
+def test_stubs_match_the_module(name):
+    # The .pyi is written by hand: its parameters (names, order, keyword-only
+    # marker, defaults) must be the extension's, as pybind11's docstring gives them.
+    import ast
+    import pathlib
+    import re
+
+    stub = pathlib.Path(csvbloom.__file__).with_name("__init__.pyi").read_text()
+    fn = next(n for n in ast.parse(stub).body if isinstance(n, ast.FunctionDef) and n.name == name)
+    a = fn.args
+    want = [p.arg for p in a.args] + (["*"] if a.kwonlyargs else []) + [p.arg for p in a.kwonlyargs]
+    defaults = {p.arg: d for p, d in zip(a.args[len(a.args) - len(a.defaults):], a.defaults)}
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    sig = getattr(csvbloom, name).__doc__.splitlines()[0]
+    params = re.match(rf"{name}\((.*)\) ->", sig).group(1).split(", ")
+    got = [p.split(":")[0] for p in params]
+    assert got == want
+    for p in params:
+        if " = " in p:
+            pname, default = p.split(":")[0], p.split(" = ", 1)[1]
+            stub_default = defaults[pname]
+            if isinstance(stub_default, ast.Constant) and stub_default.value is not ...:
+                assert repr(stub_default.value) == default or str(stub_default.value) == default, pname
