@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "csvbloom/filter.hpp"
+#include "csvbloom/format.hpp"
 #include "csvbloom/key_spec.hpp"
 
 namespace csvbloom {
@@ -119,6 +120,30 @@ void check_inputs(const BuildOptions& options);
 // Throws csvbloom::Error: bad_csv (with file and line) under OnError::fail,
 // missing_column, io, cancelled.
 BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress = nullptr);
+
+// `add`: a standing filter file plus more inputs.
+struct AddResult {
+  BuildStats stats;
+  BloomFilter filter;  // what was written: base's bits OR the new keys (metadata: base's)
+};
+
+// Inserts every key of options.inputs into a copy of `base` (a filter file
+// as load_filter returned it) and writes the result, with base's parameters
+// and metadata, to output_path crash-safely: a temp file in its directory,
+// created before any input is read (an unwritable directory fails first),
+// renamed over output_path only once complete; output_path may be the file
+// base came from. The bytes are those of one build_filter over base's
+// inputs and the new ones with base's parameters. options.key must hash as
+// base's key does: as many columns and the same normalisation (the column
+// names and the dialect may differ, for inputs that call the columns
+// otherwise or use another delimiter); Error(invalid_argument) if not.
+// `on_temp_file`, when given, is called with the temp file's path ("" while
+// it is unnamed) once it exists: for a program that removes it on a signal.
+// The CLI's `add` and Python's csvbloom.add() are this function. Throws what
+// build_filter throws, and Error(io) for the output.
+AddResult add_to_filter(const LoadedFilter& base, const BuildOptions& options, const std::string& output_path,
+                        BuildProgress* progress = nullptr,
+                        const std::function<void(const std::string&)>& on_temp_file = {});
 
 // The warnings a build's statistics call for, in words for people, in this
 // order: each reported bad row ("skipped bad row: FILE:LINE: WHAT"), the
