@@ -6,7 +6,7 @@
 
 # sanitized: the binary is an ASan or TSan build (slower: tests use smaller inputs).
 sanitized() {
-  ldd "$CSVBLOOM" 2>/dev/null | grep -qE 'lib(a|t)san' || nm -D "$CSVBLOOM" 2>/dev/null | grep -q '__[at]san_init'
+  [[ $(ldd "$CSVBLOOM" 2>/dev/null) =~ lib(a|t)san ]] || [[ $(nm -D "$CSVBLOOM" 2>/dev/null) =~ __[at]san_init ]]
 }
 
 # make_big_csv FILE ROWS: a CSV of ROWS rows (~70 bytes each) keyed by email,

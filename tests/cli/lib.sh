@@ -83,3 +83,16 @@ finish() {
   echo "$CHECKS checks, $FAILS failures"
   [ "$FAILS" -eq 0 ]
 }
+
+# has_open_file PID PATTERN: one of PID's open files is a path matching the
+# glob PATTERN. (No pipe into `grep -q`: under pipefail, grep quitting at the
+# first match can make the writer die of SIGPIPE and the check fail.)
+has_open_file() {
+  local fd target
+  for fd in /proc/"$1"/fd/*; do
+    target=$(readlink "$fd" 2>/dev/null) || continue
+    # shellcheck disable=SC2053
+    [[ $target == $2 ]] && return 0
+  done
+  return 1
+}

@@ -15,7 +15,7 @@
 # counted. (A missing or file-as-directory output directory and a 0555
 # directory as a normal user: tests/cli/test_atomic_output.sh.)
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 
 printf 'id,email\n1,a@example.org\n2,b@example.org\n' >in.csv
 printf 'id,email\n1,old@example.org\n' >old.csv
