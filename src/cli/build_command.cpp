@@ -3,7 +3,6 @@
 // The CLI decides, the library executes: this file turns flags into explicit
 // values (thread split, sizing when --capacity is missing, the input list from
 // directories and --files-from) and calls csvbloom::build_filter.
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,8 +10,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,9 +23,9 @@
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_flags.hpp"
+#include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_json.hpp"
-#include "core/io/atomic_file.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
@@ -89,62 +90,6 @@ void warn_single_field_header(const std::vector<std::string>& inputs, const Dial
     }
   }
 }
-
-// An output of the build: the filter or the --stats-json file. A path that
-// names a new or regular file is replaced atomically; standard output ("-")
-// and an existing device or FIFO (`--stats-json /dev/stderr`) are written in
-// place. Opened before the build, so that an unwritable place fails in
-// milliseconds; written after it, and renamed into place only when every
-// output is written.
-class Output {
- public:
-  explicit Output(const std::string& path) : path_(path) {
-    if (path == "-") {
-      fd_ = STDOUT_FILENO;
-      return;
-    }
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-      fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd_ < 0) throw Error(ErrorKind::io, std::string("can't open for writing: ") + std::strerror(errno), path);
-      own_fd_ = true;
-      return;
-    }
-    file_ = std::make_unique<detail::AtomicFileWriter>(path);
-    fd_ = file_->fd();
-  }
-  Output(const Output&) = delete;
-  Output& operator=(const Output&) = delete;
-  ~Output() {
-    if (own_fd_) ::close(fd_);
-  }
-  int fd() const { return fd_; }
-  detail::AtomicFileWriter* file() const { return file_.get(); }
-  void write(const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw Error(ErrorKind::io, std::string("can't write: ") + std::strerror(n < 0 ? errno : EIO), path_);
-      done += static_cast<std::size_t>(n);
-    }
-  }
-  void finish() {
-    if (file_) file_->finish();
-  }
-  void commit() {
-    if (file_) {
-      file_->commit();
-      file_->remove_stale_temps();
-    }
-  }
-
- private:
-  std::string path_;
-  std::unique_ptr<detail::AtomicFileWriter> file_;
-  int fd_{-1};
-  bool own_fd_{false};
-};
 
 int run_build(BuildFlags& f) {
   setup_logging(f.verbosity);
@@ -241,10 +186,14 @@ int run_build(BuildFlags& f) {
   // ---- check everything that can fail before the long part ----
   // (build_filter itself checks every input before any work.) Every output is
   // opened now: an unwritable place stops us before the build.
+  // (Output: a new or regular file is replaced atomically; standard output
+  // and an existing device or FIFO, `--stats-json /dev/stderr`, are written
+  // in place.)
   Output out(f.output);
   std::unique_ptr<Output> stats_out;
   if (!f.stats_json.empty()) stats_out = std::make_unique<Output>(f.stats_json);
-  protect_temp_file(out.file() ? out.file()->temp_path() : std::string());
+  // Writing to standard output too, a signal exits 128+signal.
+  if (out.to_stdout()) protect_temp_file("");
   static std::atomic<bool> cancel{false};
   opt.cancel = &cancel;
 

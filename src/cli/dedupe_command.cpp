@@ -13,9 +13,8 @@
 #include "cli/input_flags.hpp"
 #include "cli/json_writer.hpp"
 #include "cli/progress.hpp"
-#include "cli/row_output.hpp"
+#include "cli/output.hpp"
 #include "cli/stats_json.hpp"
-#include "core/io/atomic_file.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/math.hpp"
@@ -82,24 +81,21 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
     check_filter_fits_in_memory(params.bits / 8);
     filter.emplace(params);
   }
-  std::unique_ptr<detail::AtomicFileWriter> saved;
+  std::unique_ptr<Output> saved;
   if (!f.save.empty()) {
     check_output_path(f.save, "--save");
-    saved = std::make_unique<detail::AtomicFileWriter>(f.save);  // an unwritable directory fails now, not after the run
-    protect_temp_file(saved->temp_path());
+    // An unwritable directory fails now, not after the run.
+    saved = std::make_unique<Output>(f.save, Output::Dash::file);
   }
-  RowOutput out(f.output);
+  if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output");
+  Output out(f.output);
   BuildProgress progress;
   ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);
   const RowStats s = dedupe_rows(opt, *filter, &out, &progress);
   line.finish();
   if (saved) write_filter(saved->fd(), *filter, meta, f.save);
   out.commit();
-  if (saved) {
-    saved->commit();
-    unprotect_temp_file(saved->temp_path());
-    saved->remove_stale_temps();
-  }
+  if (saved) saved->commit();
 
   const FillStats fill = filter->fill_stats();
   if (!f.verbosity.quiet)

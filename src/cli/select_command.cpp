@@ -8,7 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/input_flags.hpp"
 #include "cli/progress.hpp"
-#include "cli/row_output.hpp"
+#include "cli/output.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/rows.hpp"
@@ -32,8 +32,9 @@ int run_select(SelectFlags& f) {
   const LoadedFilter lf = load_filter(f.filter, !f.no_verify);
   BuildOptions opt = input_options(f.in);
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
-  std::unique_ptr<RowOutput> out;
-  if (!f.count) out = std::make_unique<RowOutput>(f.output);
+  if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output");
+  std::unique_ptr<Output> out;
+  if (!f.count) out = std::make_unique<Output>(f.output);
   BuildProgress progress;
   ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);
   const RowStats s = select_rows(opt, lf.filter, static_cast<std::uint32_t>(lf.metadata.key.column_count()),
