@@ -87,7 +87,7 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
     // An unwritable directory fails now, not after the run.
     saved = std::make_unique<Output>(f.save, Output::Dash::file);
   }
-  if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output");
+  if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output", OutputKinds::device_in_place);
   Output out(f.output);
   BuildProgress progress;
   ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);
@@ -146,11 +146,13 @@ std::function<int()> register_dedupe(CLI::App& app) {
       "--filter SEEN.bloom starts from an earlier run's filter (its key and size); --save OUT.bloom\n"
       "writes the final filter, so tomorrow's run goes on from today's. SEEN.bloom is only replaced\n"
       "when it is also the --save target.\n\n"
+      "-o FILE replaces FILE atomically (a temp file renamed over it on success); an existing\n"
+      "character device or FIFO (-o /dev/null to time a run) is written in place, with no temp file.\n\n"
       "Examples:\n"
       "  csvbloom dedupe --key email exports/*.csv.gz > unique.csv\n"
       "  csvbloom dedupe --filter seen.bloom --save seen.bloom today/*.csv -o today-new.csv");
   add_input_flags(*cmd, f->in, KeyFlags::define);
-  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically) instead of standard output");
+  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically; a device or FIFO in place) instead of standard output");
   cmd->add_option("--filter", f->seen, "Start from this filter (keys already in it are dropped too)");
   cmd->add_option("--save", f->save, "Write the final filter to FILE (atomically)");
   cmd->add_flag("--trim", f->trim, "Trim ASCII spaces and tabs around keys");

@@ -64,8 +64,9 @@ void Output::flush() {
   while (left) {
     const ssize_t n = ::write(fd_, p, left);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EPIPE && to_stdout()) {
-      // The reader went away (`| head`): end as grep does, by SIGPIPE, quietly.
+    if (n < 0 && errno == EPIPE && !file_) {
+      // The reader of standard output or of a FIFO went away (`| head`): end
+      // as grep does, by SIGPIPE, quietly.
       std::signal(SIGPIPE, SIG_DFL);
       std::raise(SIGPIPE);
     }
