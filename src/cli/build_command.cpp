@@ -26,6 +26,7 @@
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_json.hpp"
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
@@ -121,54 +122,37 @@ int run_build(BuildFlags& f) {
   if (opt.key.columns.empty() && !f.in.no_header)
     warn_single_field_header(opt.inputs, opt.key.dialect, !opt.delimiter_by_extension);
 
-  FilterParams params;
-  params.layout = f.layout == "classic" ? Layout::classic : Layout::blocked512;
-  params.seed = f.seed;
-  FilterMetadata meta;
-  meta.key = opt.key;
-  bool capacity_estimated = false;
+  // The sizing itself is shared with Python's build (core/common/build_defaults.hpp);
+  // the checks and their wording are the CLI's.
+  detail::SizingRequest sizing;
+  sizing.layout = f.layout == "classic" ? Layout::classic : Layout::blocked512;
+  sizing.seed = f.seed;
+  sizing.capacity = f.capacity;
+  sizing.fpr = f.fpr;
+  sizing.bits = f.bits;
+  sizing.hashes = f.hashes;
   if (f.bits) {
-    const std::uint64_t unit = params.layout == Layout::blocked512 ? kBlockBits : 64;
-    params.bits = (f.bits + unit - 1) / unit * unit;
-    if (f.hashes) {
-      params.hashes = f.hashes;
-    } else if (f.capacity) {
-      // The best k for these bits and that many keys.
-      double best = 2;
-      for (std::uint32_t k = 1; k <= kMaxHashes; ++k) {
-        double p = expected_fpr(params.layout, static_cast<double>(f.capacity), static_cast<double>(params.bits), k);
-        if (p < best) best = p, params.hashes = k;
-      }
-    } else {
-      throw CLI::ValidationError("--bits", "needs --hashes (or --capacity to choose them)");
-    }
-    meta.capacity = f.capacity;
-    meta.target_fpr = 0;
+    if (!f.hashes && !f.capacity) throw CLI::ValidationError("--bits", "needs --hashes (or --capacity to choose them)");
   } else {
     if (f.hashes) throw CLI::ValidationError("--hashes", "goes with --bits; with --capacity/--fpr it is computed");
-    std::uint64_t capacity = f.capacity;
-    if (!capacity) {
-      for (const auto& in : opt.inputs) {
-        if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input (its size is unknown)");
-        std::error_code ec;
-        const auto type = std::filesystem::status(in, ec).type();
-        if (type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::character ||
-            type == std::filesystem::file_type::block || type == std::filesystem::file_type::socket)
-          throw CLI::ValidationError("--capacity", "is required when an input is a FIFO or device (" + in +
-                                                       "): it is read as a stream, its size is unknown");
-      }
-      check_inputs(opt);  // report unusable inputs before guessing from them
-      capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));
-      capacity_estimated = true;
-      spdlog::info("no --capacity: sizing for {} keys, counted from the inputs (pass --capacity for an exact size)",
-                   with_commas(capacity));
+    if (!f.capacity) {
+      const std::string in = detail::first_unsized_input(opt.inputs);
+      if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input (its size is unknown)");
+      if (!in.empty())
+        throw CLI::ValidationError("--capacity", "is required when an input is a FIFO or device (" + in +
+                                                     "): it is read as a stream, its size is unknown");
     }
-    Sizing s = size_filter(params.layout, capacity, f.fpr);
-    params.bits = s.bits;
-    params.hashes = s.hashes;
-    meta.capacity = capacity;
-    meta.target_fpr = f.fpr;
   }
+  const detail::SizingResult sized = detail::size_for(sizing, opt);
+  const FilterParams params = sized.params;
+  FilterMetadata meta;
+  meta.key = opt.key;
+  meta.capacity = sized.capacity;
+  meta.target_fpr = sized.target_fpr;
+  const bool capacity_estimated = sized.capacity_estimated;
+  if (capacity_estimated)
+    spdlog::info("no --capacity: sizing for {} keys, counted from the inputs (pass --capacity for an exact size)",
+                 with_commas(meta.capacity));
   validate_params(params);
   check_filter_fits_in_memory(params.bits / 8);
   // A --capacity far above what the inputs hold is most often a slip (an extra

@@ -15,6 +15,7 @@
 #include "cli/progress.hpp"
 #include "cli/output.hpp"
 #include "cli/stats_json.hpp"
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/math.hpp"
@@ -63,20 +64,19 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   } else {
     apply_key_flags(f.in, opt);
     opt.key.normalization = {f.trim, f.lowercase};
-    std::uint64_t capacity = f.capacity;
-    if (!capacity) {
+    if (!f.capacity)
       for (const auto& in : opt.inputs)
         if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input");
-      check_inputs(opt);
-      capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));
-      spdlog::debug("no --capacity: sized for {} keys, estimated from the inputs", with_commas(capacity));
-    }
-    const Sizing s = size_filter(Layout::blocked512, capacity, f.fpr);
-    params.bits = s.bits;
-    params.hashes = s.hashes;
+    detail::SizingRequest sizing;  // as build sizes (core/common/build_defaults.hpp)
+    sizing.capacity = f.capacity;
+    sizing.fpr = f.fpr;
+    const detail::SizingResult sized = detail::size_for(sizing, opt);
+    if (sized.capacity_estimated)
+      spdlog::debug("no --capacity: sized for {} keys, estimated from the inputs", with_commas(sized.capacity));
+    params = sized.params;
     meta.key = opt.key;
-    meta.capacity = capacity;
-    meta.target_fpr = f.fpr;
+    meta.capacity = sized.capacity;
+    meta.target_fpr = sized.target_fpr;
     validate_params(params);
     check_filter_fits_in_memory(params.bits / 8);
     filter.emplace(params);
