@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "core/common/build_defaults.hpp"
+
 namespace py = pybind11;
 
 namespace csvbloom::python {
@@ -93,10 +95,9 @@ std::uint64_t optional_positive(py::handle v, const char* name) {
 BuildOptions input_options(const InputArgs& a) {
   const std::vector<std::string> given = paths_of(a.inputs, "inputs");
   if (given.empty()) invalid("inputs: give CSV files or directories");
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   const std::uint64_t threads_given = optional_positive(a.threads, "threads");
   if (threads_given > 1024) invalid("threads: 1 to 1024");
-  const unsigned threads = threads_given ? static_cast<unsigned>(threads_given) : hw;
+  const unsigned threads = detail::default_threads(static_cast<unsigned>(threads_given));
   BuildOptions opt;
   ExpandedInputs expanded;
   {
@@ -125,20 +126,18 @@ BuildOptions input_options(const InputArgs& a) {
   opt.chunk_bytes = static_cast<std::size_t>(a.chunk_size);
   opt.queue_batches = static_cast<std::size_t>(optional_positive(a.queue_batches, "queue_batches"));
 
-  // Thread split: as the CLI (every thread parses; half as many hash; -j1
-  // hashes in the reader).
+  // Thread split: the CLI's (core/common/build_defaults.hpp).
   const std::uint64_t readers = optional_positive(a.readers, "readers");
   if (readers > 1024) invalid("readers: 1 to 1024");
-  opt.readers = readers ? static_cast<unsigned>(readers) : threads;
-  if (a.workers.is_none()) {
-    opt.workers = threads == 1 ? 0u : std::max(1u, threads / 2);
-  } else {
+  int workers = -1;
+  if (!a.workers.is_none()) {
     if (py::isinstance<py::bool_>(a.workers) || !py::isinstance<py::int_>(a.workers))
       throw py::type_error("workers: an int");
     const long long w = a.workers.cast<long long>();
     if (w < 0 || w > 1024) invalid("workers: 0 to 1024");
-    opt.workers = static_cast<unsigned>(w);
+    workers = static_cast<int>(w);
   }
+  detail::split_threads(threads, static_cast<unsigned>(readers), workers, opt);
   return opt;
 }
 

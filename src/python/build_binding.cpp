@@ -23,6 +23,7 @@
 #include "csvbloom/format.hpp"
 #include "csvbloom/info.hpp"
 #include "csvbloom/math.hpp"
+#include "core/common/build_defaults.hpp"
 #include "python/binding_support.hpp"
 #include "python/bindings.hpp"
 
@@ -51,47 +52,34 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
   const std::uint64_t hashes64 = optional_positive(hashes_arg, "hashes");
   if (hashes64 > kMaxHashes) invalid("hashes: 1 to " + std::to_string(kMaxHashes));
   const auto hashes = static_cast<std::uint32_t>(hashes64);
-  FilterParams params;
-  params.layout = layout == "classic" ? Layout::classic : Layout::blocked512;
-  params.seed = seed;
-  FilterMetadata meta;
-  meta.key = opt.key;
+  // The sizing itself is the CLI's (core/common/build_defaults.hpp); the
+  // checks and their wording are Python's.
+  detail::SizingRequest sizing;
+  sizing.layout = layout == "classic" ? Layout::classic : Layout::blocked512;
+  sizing.seed = seed;
+  sizing.capacity = capacity_given;
+  sizing.fpr = fpr;
+  sizing.bits = bits;
+  sizing.hashes = hashes;
   if (bits) {
-    const std::uint64_t unit = params.layout == Layout::blocked512 ? kBlockBits : 64;
-    params.bits = (bits + unit - 1) / unit * unit;
-    if (hashes) {
-      params.hashes = hashes;
-    } else if (capacity_given) {
-      double best = 2;
-      for (std::uint32_t k = 1; k <= kMaxHashes; ++k) {
-        double p = expected_fpr(params.layout, static_cast<double>(capacity_given), static_cast<double>(params.bits), k);
-        if (p < best) best = p, params.hashes = k;
-      }
-    } else {
-      invalid("bits: needs hashes (or capacity to choose them)");
-    }
-    meta.capacity = capacity_given;
-    meta.target_fpr = 0;
+    if (!hashes && !capacity_given) invalid("bits: needs hashes (or capacity to choose them)");
   } else {
     if (hashes) invalid("hashes: goes with bits; with capacity/fpr it is computed");
-    std::uint64_t capacity = capacity_given;
-    if (!capacity) {
-      for (const auto& in : opt.inputs) {
-        struct stat st {};
-        if (::stat(in.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-          invalid("capacity: is required when an input is a FIFO or device (" + in +
-                  "): it is read as a stream, its size is unknown");
-      }
-      py::gil_scoped_release nogil;
-      check_inputs(opt);  // report unusable inputs before guessing from them
-      capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));
-    }
-    Sizing s = size_filter(params.layout, capacity, fpr);
-    params.bits = s.bits;
-    params.hashes = s.hashes;
-    meta.capacity = capacity;
-    meta.target_fpr = fpr;
+    // ('-' is refused by input_options.)
+    if (const std::string in = capacity_given ? std::string() : detail::first_unsized_input(opt.inputs); !in.empty())
+      invalid("capacity: is required when an input is a FIFO or device (" + in +
+              "): it is read as a stream, its size is unknown");
   }
+  detail::SizingResult sized;
+  {
+    py::gil_scoped_release nogil;  // without capacity: check_inputs and estimate_rows read the inputs
+    sized = detail::size_for(sizing, opt);
+  }
+  const FilterParams params = sized.params;
+  FilterMetadata meta;
+  meta.key = opt.key;
+  meta.capacity = sized.capacity;
+  meta.target_fpr = sized.target_fpr;
   validate_params(params);
 
   // ---- the long part, cancellable ----

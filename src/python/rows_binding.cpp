@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/common/build_defaults.hpp"
 #include "core/io/atomic_file.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
@@ -211,18 +212,18 @@ py::dict dedupe(py::object inputs_arg, py::object output, py::object key, py::ob
   } else {
     define_key(key, no_header, trim, lowercase, opt);
     if (!(fpr >= 1e-12 && fpr <= 0.5)) invalid("fpr: 1e-12 to 0.5 (got " + std::to_string(fpr) + ")");
-    std::uint64_t capacity = optional_positive(capacity_arg, "capacity");
-    if (!capacity) {
-      py::gil_scoped_release nogil;
-      check_inputs(opt);  // report unusable inputs before guessing from them
-      capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));
+    detail::SizingRequest sizing;  // as the CLI's dedupe sizes (core/common/build_defaults.hpp)
+    sizing.capacity = optional_positive(capacity_arg, "capacity");
+    sizing.fpr = fpr;
+    detail::SizingResult sized;
+    {
+      py::gil_scoped_release nogil;  // without capacity: check_inputs and estimate_rows read the inputs
+      sized = detail::size_for(sizing, opt);
     }
-    const Sizing s = size_filter(Layout::blocked512, capacity, fpr);
-    params.bits = s.bits;
-    params.hashes = s.hashes;
+    params = sized.params;
     meta.key = opt.key;
-    meta.capacity = capacity;
-    meta.target_fpr = fpr;
+    meta.capacity = sized.capacity;
+    meta.target_fpr = sized.target_fpr;
     validate_params(params);
     filter.emplace(params);
   }
