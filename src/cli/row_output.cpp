@@ -32,17 +32,19 @@ RowOutput::~RowOutput() {
 
 void RowOutput::write(std::string_view bytes) {
   if (buf_.size() + bytes.size() > kOutputBuffer) flush();
-  if (bytes.size() >= kOutputBuffer) {
-    buf_.assign(bytes);
-    flush();
+  if (bytes.size() >= kOutputBuffer) {  // a batch's run of rows: written as it is, not copied first
+    write_all(bytes.data(), bytes.size());
     return;
   }
   buf_.append(bytes);
 }
 
 void RowOutput::flush() {
-  const char* p = buf_.data();
-  std::size_t left = buf_.size();
+  write_all(buf_.data(), buf_.size());
+  buf_.clear();
+}
+
+void RowOutput::write_all(const char* p, std::size_t left) {
   while (left) {
     const ssize_t n = ::write(fd_, p, left);
     if (n < 0 && errno == EINTR) continue;
@@ -57,7 +59,6 @@ void RowOutput::flush() {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  buf_.clear();
 }
 
 void RowOutput::commit() {

@@ -1,7 +1,8 @@
 // row_output.hpp: where select and dedupe write rows: standard output or,
 // with -o, a temp file renamed over the path only on success (a failed or
 // interrupted run leaves an existing file as it was). Writes go through one
-// 1 MiB buffer, not stdio: rows arrive in large batches already.
+// 1 MiB buffer, not stdio; a write of 1 MiB or more (a batch's run of rows)
+// goes to the kernel as it is.
 #pragma once
 
 #include <memory>
@@ -24,6 +25,7 @@ class RowOutput final : public RowSink {
 
  private:
   void flush();
+  void write_all(const char* p, std::size_t n);
   std::string path_;
   std::unique_ptr<detail::AtomicFileWriter> file_;
   int fd_{1};
