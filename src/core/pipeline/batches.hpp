@@ -59,8 +59,6 @@ class KeyBatch {
   void reserve_raw(std::size_t keys, std::size_t bytes) {
     if (size_ + bytes > capacity_) grow(size_ + bytes);
     if (count_ + keys > ends_capacity_) grow_ends(count_ + keys);
-    if (keep_rows_ && count_ + keys > row_ends_capacity_)
-      grow_array(row_ends_, row_ends_capacity_, count_, count_ + keys, 4u << 10);
   }
   char* raw_bytes() noexcept { return data_.get(); }
   std::size_t* raw_ends() noexcept { return ends_.get(); }
@@ -96,6 +94,10 @@ class KeyBatch {
   std::size_t row_bias(const char* at) {
     if (at != run_end_) start_run(at);
     return row_size_ + static_cast<std::size_t>(at - run_begin_);
+  }
+  // Room for the end offsets of `rows` more rows (after reserve_raw: as many as keys).
+  void reserve_raw_rows(std::size_t rows) {
+    if (count_ + rows > row_ends_capacity_) grow_array(row_ends_, row_ends_capacity_, count_, count_ + rows, 4u << 10);
   }
   std::size_t* raw_row_ends() noexcept { return row_ends_.get(); }
   void end_run(const char* end) noexcept { run_end_ = end; }
