@@ -49,9 +49,8 @@ int Output::fd() {
 
 void Output::write(std::string_view bytes) {
   if (buf_.size() + bytes.size() > kOutputBuffer) flush();
-  if (bytes.size() >= kOutputBuffer) {
-    buf_.assign(bytes);
-    flush();
+  if (bytes.size() >= kOutputBuffer) {  // a batch's run of rows: written as it is, not copied first
+    write_all(bytes.data(), bytes.size());
     return;
   }
   if (buf_.capacity() < kOutputBuffer) buf_.reserve(kOutputBuffer);
@@ -59,8 +58,11 @@ void Output::write(std::string_view bytes) {
 }
 
 void Output::flush() {
-  const char* p = buf_.data();
-  std::size_t left = buf_.size();
+  write_all(buf_.data(), buf_.size());
+  buf_.clear();
+}
+
+void Output::write_all(const char* p, std::size_t left) {
   while (left) {
     const ssize_t n = ::write(fd_, p, left);
     if (n < 0 && errno == EINTR) continue;
@@ -76,7 +78,6 @@ void Output::flush() {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  buf_.clear();
 }
 
 void Output::finish() {

@@ -16,8 +16,9 @@
 // Output is made (check_output_path); Output only carries it out.
 //
 // Opened at construction, so that an unwritable place fails before any work.
-// write() goes through one 1 MiB buffer, not stdio: rows arrive in large
-// batches already; fd() flushes it first, for writers that take a descriptor
+// write() goes through one 1 MiB buffer, not stdio (rows arrive in large
+// batches already), and a write of 1 MiB or more (a batch's run of rows) goes
+// to the kernel as it is; fd() flushes it first, for writers that take a descriptor
 // (write_filter).
 #pragma once
 
@@ -56,6 +57,7 @@ class Output final : public RowSink {
 
  private:
   void flush();
+  void write_all(const char* p, std::size_t n);
   std::string path_;  // "" for standard output
   std::unique_ptr<detail::AtomicFileWriter> file_;
   int fd_{1};

@@ -211,6 +211,31 @@ TEST_CASE("insert_batch sets the bits of insert() for every hash count (unrolled
   }
 }
 
+TEST_CASE("contains_batch answers as may_contain for every hash count (unrolled k and the generic loop)",
+          "[filter]") {
+  const auto members = member_hashes(3000, 7, kDefaultSeed);
+  const auto others = non_member_hashes(20000, 8, kDefaultSeed);
+  for (std::uint32_t k = 1; k <= 20; ++k)
+    for (Layout layout : {Layout::blocked512, Layout::classic}) {
+      INFO("k = " << k);
+      FilterParams p;
+      p.layout = layout;
+      p.bits = 1u << 15;  // small: many false positives, so both answers occur
+      p.hashes = k;
+      BloomFilter f(p);
+      f.insert_batch(members.data(), members.size());
+      std::unique_ptr<bool[]> out(new bool[others.size()]);
+      f.contains_batch(others.data(), others.size(), out.get());
+      std::size_t yes = 0;
+      for (std::size_t i = 0; i < others.size(); ++i) {
+        REQUIRE(out[i] == f.may_contain(others[i]));
+        yes += out[i];
+      }
+      CHECK(yes > 0);
+      CHECK(yes < others.size());
+    }
+}
+
 TEST_CASE("measured FPR matches expected_fpr at 1%", "[filter]") {
   // n = 1M members, 1M non-member probes. Given the filter, each probe is a
   // false positive independently with the filter's exact rate q (fill_stats:

@@ -52,6 +52,28 @@ constexpr std::size_t kInsertPrefetchDistance = 32;
 
 std::string str(std::uint64_t v) { return std::to_string(v); }
 
+// Runs f.template operator()<K>() with K = k for the k that --fpr from 10% to
+// 0.01% choose (3-14), so that the probe loops unroll; K = 0 (k known only at
+// run time) otherwise.
+template <class F>
+CSVBLOOM_ALWAYS_INLINE_FN void with_fixed_k(std::uint32_t k, F&& f) {
+  switch (k) {
+    case 3: f.template operator()<3>(); break;
+    case 4: f.template operator()<4>(); break;
+    case 5: f.template operator()<5>(); break;
+    case 6: f.template operator()<6>(); break;
+    case 7: f.template operator()<7>(); break;
+    case 8: f.template operator()<8>(); break;
+    case 9: f.template operator()<9>(); break;
+    case 10: f.template operator()<10>(); break;
+    case 11: f.template operator()<11>(); break;
+    case 12: f.template operator()<12>(); break;
+    case 13: f.template operator()<13>(); break;
+    case 14: f.template operator()<14>(); break;
+    default: f.template operator()<0>();
+  }
+}
+
 // Popcount passes, compiled twice (the POPCNT instruction and, for baseline
 // x86-64, where __builtin_popcountll is a libgcc call several times slower,
 // the generic bit trick) and chosen by cpu_has_popcnt() (core/common/cpu.hpp).
@@ -251,14 +273,22 @@ std::size_t BloomFilter::insert_new_batch(const KeyHash* hashes, std::size_t n, 
   // time; the line of key i + d is prefetched for writing, as insert_batch does.
   if (params_.layout == Layout::blocked512) {
     const std::uint64_t blocks = bits / kBlockBits;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i + kInsertPrefetchDistance < n)
-        __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kInsertPrefetchDistance]), 1);
-      const bool fresh = !detail::blocked_contains(w, blocks, k, hashes[i]);
-      if (fresh) detail::blocked_insert(w, blocks, k, hashes[i]);
-      was_new[i] = fresh;
-      added += fresh;
-    }
+    with_fixed_k(k, [&]<std::uint32_t K>() {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i + kInsertPrefetchDistance < n)
+          __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kInsertPrefetchDistance]), 1);
+        bool fresh;
+        if constexpr (K == 0) {
+          fresh = !detail::blocked_contains(w, blocks, k, hashes[i]);
+          if (fresh) detail::blocked_insert(w, blocks, k, hashes[i]);
+        } else {
+          fresh = !detail::blocked_contains_fixed<K>(w, blocks, hashes[i]);
+          if (fresh) detail::blocked_insert_fixed<K>(w, blocks, hashes[i]);
+        }
+        was_new[i] = fresh;
+        added += fresh;
+      }
+    });
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       if (i + kInsertPrefetchDistance < n)
@@ -279,11 +309,14 @@ void BloomFilter::contains_batch(const KeyHash* hashes, std::size_t n, bool* out
   const std::uint64_t bits = params_.bits;
   if (params_.layout == Layout::blocked512) {
     const std::uint64_t blocks = bits / kBlockBits;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i + kLookupPrefetchDistance < n)
-        __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kLookupPrefetchDistance]), 0);
-      out[i] = detail::blocked_contains(w, blocks, k, hashes[i]);
-    }
+    with_fixed_k(k, [&]<std::uint32_t K>() {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i + kLookupPrefetchDistance < n)
+          __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kLookupPrefetchDistance]), 0);
+        if constexpr (K == 0) out[i] = detail::blocked_contains(w, blocks, k, hashes[i]);
+        else out[i] = detail::blocked_contains_fixed<K>(w, blocks, hashes[i]);
+      }
+    });
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       if (i + kLookupPrefetchDistance < n)
