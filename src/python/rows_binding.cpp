@@ -49,7 +49,7 @@ namespace {
 constexpr double kDedupeFpr = 1e-6;
 
 // Rows reach their destination in pieces of up to 1 MiB, as the CLI's
-// RowOutput writes them: one system call (or one Python call, under the GIL)
+// Output (src/cli/output.cpp) writes them: one system call (or one Python call, under the GIL)
 // per batch of rows rather than per row.
 constexpr std::size_t kOutputBuffer = 1u << 20;
 
