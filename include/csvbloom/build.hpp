@@ -51,7 +51,8 @@ struct BuildOptions {
   std::size_t chunk_bytes{4u << 20}; // unit of parallel parsing within a file
   std::size_t queue_batches{0};      // batches in flight per queue; 0 = 2 * (readers + workers)
   std::size_t max_reported_errors{10};
-  // Polled between chunks; when it becomes true the build stops with Error(cancelled).
+  // Polled between chunks; when it becomes true the build stops with
+  // Error(cancelled), whatever else it met on the way out.
   const std::atomic<bool>* cancel{nullptr};
 };
 

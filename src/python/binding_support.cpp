@@ -182,4 +182,26 @@ py::list bad_rows_list(const BuildStats& stats) {
   return bad;
 }
 
+py::dict build_summary(const std::string& output, const BuildStats& stats, const KeySpec& key) {
+  py::dict d;
+  d["output"] = output;
+  d["files"] = stats.files;
+  d["bytes"] = stats.bytes;
+  d["rows"] = stats.rows;
+  d["keys_inserted"] = stats.keys_inserted;
+  d["bad_rows"] = stats.bad_rows;
+  d["empty_keys"] = stats.empty_keys;
+  d["keys_with_outer_whitespace"] = stats.keys_with_outer_whitespace;
+  d["seconds"] = stats.seconds;
+  d["bytes_per_second"] = stats.seconds > 0 ? static_cast<double>(stats.bytes) / stats.seconds : 0.0;
+  d["rows_per_second"] = stats.seconds > 0 ? static_cast<double>(stats.rows) / stats.seconds : 0.0;
+  d["first_bad_rows"] = bad_rows_list(stats);
+  // The CLI's warnings about the input, in its words (csvbloom::input_warnings);
+  // the saturation check is filter["estimated_fpr"] against filter["target_fpr"].
+  py::list warnings;
+  for (const auto& w : input_warnings(stats, key)) warnings.append(w);
+  d["warnings"] = warnings;
+  return d;
+}
+
 }  // namespace csvbloom::python

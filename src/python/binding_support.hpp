@@ -79,6 +79,10 @@ void apply_filter_key(const KeySpec& filter_key, const std::string& filter_name,
 // --stats-json's "first_bad_rows": [{"file", "line", "what"}, ...].
 pybind11::list bad_rows_list(const BuildStats& stats);
 
+// build's (and add's) --stats-json fields but "filter", which the caller adds:
+// output, counts, rates, first_bad_rows and the CLI's input warnings.
+pybind11::dict build_summary(const std::string& output, const BuildStats& stats, const KeySpec& key);
+
 // How often a waiting call looks at Python's signal flags: Ctrl-C answers
 // within ~50 ms plus one chunk, and a wake-up every 50 ms costs nothing.
 inline constexpr std::chrono::milliseconds kSignalPoll{50};

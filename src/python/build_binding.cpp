@@ -101,24 +101,7 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
   }
 
   // ---- the --stats-json fields ----
-  py::dict d;
-  d["output"] = output;
-  d["files"] = stats.files;
-  d["bytes"] = stats.bytes;
-  d["rows"] = stats.rows;
-  d["keys_inserted"] = stats.keys_inserted;
-  d["bad_rows"] = stats.bad_rows;
-  d["empty_keys"] = stats.empty_keys;
-  d["keys_with_outer_whitespace"] = stats.keys_with_outer_whitespace;
-  d["seconds"] = stats.seconds;
-  d["bytes_per_second"] = stats.seconds > 0 ? static_cast<double>(stats.bytes) / stats.seconds : 0.0;
-  d["rows_per_second"] = stats.seconds > 0 ? static_cast<double>(stats.rows) / stats.seconds : 0.0;
-  d["first_bad_rows"] = bad_rows_list(stats);
-  // The CLI's warnings about the input, in its words (csvbloom::input_warnings);
-  // the saturation check is filter["estimated_fpr"] against filter["target_fpr"].
-  py::list warnings;
-  for (const auto& w : input_warnings(stats, opt.key)) warnings.append(w);
-  d["warnings"] = warnings;
+  py::dict d = build_summary(output, stats, opt.key);
   d["filter"] = info_dict(filter_info(filter, meta, fill));
   return d;
 }

@@ -284,23 +284,7 @@ py::dict add(py::object filter_arg, py::object inputs_arg, py::object output_arg
     fill = r->filter.fill_stats();
   });
   // ---- build's --stats-json fields, as the CLI's add writes them ----
-  const BuildStats& stats = r->stats;
-  py::dict d;
-  d["output"] = target;
-  d["files"] = stats.files;
-  d["bytes"] = stats.bytes;
-  d["rows"] = stats.rows;
-  d["keys_inserted"] = stats.keys_inserted;
-  d["bad_rows"] = stats.bad_rows;
-  d["empty_keys"] = stats.empty_keys;
-  d["keys_with_outer_whitespace"] = stats.keys_with_outer_whitespace;
-  d["seconds"] = stats.seconds;
-  d["bytes_per_second"] = stats.seconds > 0 ? static_cast<double>(stats.bytes) / stats.seconds : 0.0;
-  d["rows_per_second"] = stats.seconds > 0 ? static_cast<double>(stats.rows) / stats.seconds : 0.0;
-  d["first_bad_rows"] = bad_rows_list(stats);
-  py::list warnings;
-  for (const auto& w : input_warnings(stats, opt.key)) warnings.append(w);
-  d["warnings"] = warnings;
+  py::dict d = build_summary(target, r->stats, opt.key);
   d["filter"] = info_dict(filter_info(r->filter, lf.metadata, fill));
   return d;
 }

@@ -690,6 +690,12 @@ BuildStats ChunkDriver::run() {
     serial.join();
   }
 
+  // A raised cancel flag decides the outcome, even over an error met on the
+  // way out: what a stopping run sees can be an artefact of the stop (a FIFO
+  // whose writer left when asked to stop reads as empty: "no header").
+  // Found by test_pipeline_stress's "cancel raised in full flight" (2026-12-04:
+  // missing_column, once, cancelling after 100% of the files' bytes).
+  if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
   if (failure_) {
     // A small file's header problem shows only when it is read, which stops
     // the build there: plan everything in full now, so that the error lists
@@ -698,7 +704,6 @@ BuildStats ChunkDriver::run() {
     if (deferred_any_) (void)plan_inputs(opt_);
     std::rethrow_exception(failure_->second);
   }
-  if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
   std::stable_sort(bad_rows_.begin(), bad_rows_.end(), [](const auto& a, const auto& b) {
     return a.first < b.first || (a.first == b.first && a.second.line < b.second.line);
   });
