@@ -143,13 +143,17 @@ LoadedFilter load(const std::string& path, bool verify) {
   return load_filter(path, verify);
 }
 
-// The input fields every summary shares, in --stats-json's order.
+// The fields every row summary (select's, dedupe's) shares.
 void input_fields(py::dict& d, py::object output, const RowStats& s) {
   d["output"] = output;
   d["files"] = s.input.files;
   d["bytes"] = s.input.bytes;
   d["rows"] = s.input.rows;
   d["rows_written"] = s.rows_written;
+  d["bad_rows"] = s.input.bad_rows;
+  d["empty_keys"] = s.input.empty_keys;
+  d["seconds"] = s.input.seconds;
+  d["first_bad_rows"] = bad_rows_list(s.input);  // not in the CLI's dedupe JSON: its stderr says them
 }
 
 py::dict select(py::object filter_arg, py::object inputs_arg, py::object output, bool absent, bool count,
@@ -178,10 +182,6 @@ py::dict select(py::object filter_arg, py::object inputs_arg, py::object output,
   py::dict d;
   input_fields(d, out ? out->name() : py::object(py::none()), s);
   d["rows_dropped"] = s.rows_dropped;
-  d["bad_rows"] = s.input.bad_rows;
-  d["empty_keys"] = s.input.empty_keys;
-  d["seconds"] = s.input.seconds;
-  d["first_bad_rows"] = bad_rows_list(s.input);
   if (out && out->to_memory()) d["data"] = out->data();
   return d;
 }
@@ -253,10 +253,6 @@ py::dict dedupe(py::object inputs_arg, py::object output, py::object key, py::ob
   input_fields(d, out.name(), s);
   d["duplicates_dropped"] = s.rows_dropped;
   d["expected_false_drops"] = s.expected_false_drops;
-  d["bad_rows"] = s.input.bad_rows;
-  d["empty_keys"] = s.input.empty_keys;
-  d["seconds"] = s.input.seconds;
-  d["first_bad_rows"] = bad_rows_list(s.input);  // not in the CLI's JSON: its stderr says them
   d["filter"] = info_dict(filter_info(*filter, meta, fill));
   if (out.to_memory()) d["data"] = out.data();
   return d;

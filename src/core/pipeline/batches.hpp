@@ -9,8 +9,9 @@
 // copied into the row arena in one piece (flush_rows), which the reader does
 // before its window moves and before it hands the batch on. On bench/gen
 // `medium` a chunk is nearly always one run: one copy per 4 MiB chunk instead
-// of one per record (select -j1 CPU: see bench/RESULTS.md, rows section). Its memory is kept across reuse
-// (clear() keeps capacity), so after the first few chunks no stage allocates.
+// of one per record (select -j1 CPU: see bench/RESULTS.md, rows section).
+// Its memory is kept across reuse (clear() keeps capacity), so after the
+// first few chunks no stage allocates.
 // HashBatch: the 128-bit hashes of one KeyBatch.
 #pragma once
 
