@@ -2,15 +2,11 @@
 import io
 import json
 import os
-import signal
-import subprocess
-import sys
-import textwrap
 
 import pytest
 
 import csvbloom
-from conftest import run_cli, write_people
+from conftest import interrupt_while_feeding, run_cli, write_people
 
 
 @pytest.fixture
@@ -259,30 +255,8 @@ def test_ctrl_c_cancels_and_leaves_outputs(tmp_path, what):
         "dedupe": f"csvbloom.dedupe({str(fifo)!r}, {str(tmp_path / 'out')!r}, capacity=1000, save={str(tmp_path / 'saved.bloom')!r}, threads=1, chunk_size=65536)",
         "add": f"csvbloom.add({str(tmp_path / 'f.bloom')!r}, {str(fifo)!r}, threads=1, chunk_size=65536)",
     }[what]
-    child = textwrap.dedent(f"""
-        import sys, csvbloom
-        try:
-            {call}
-        except KeyboardInterrupt:
-            sys.exit(42)
-        sys.exit(0)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", child], env=os.environ)
     row = b"".join(b"%d,f,l,key%08d,c\n" % (i, i) for i in range(10000))
-    with open(fifo, "wb") as w:
-        w.write(b"id,first,last,email,city\n")
-        written = 0
-        try:
-            while True:
-                w.write(row)
-                written += len(row)
-                if written >= 4 << 20 and proc.poll() is None and written - len(row) < 4 << 20:
-                    proc.send_signal(signal.SIGINT)
-                if written > 1 << 30:  # a guard: a call that ignores the signal fails below
-                    break
-        except BrokenPipeError:
-            pass
-    assert proc.wait(timeout=120) == 42
+    assert interrupt_while_feeding(fifo, call, b"id,first,last,email,city\n", row) == 42
     assert (tmp_path / "out").read_bytes() == b"previous output"
     assert (tmp_path / "saved.bloom").read_bytes() == b"previous filter"
     assert (tmp_path / "f.bloom").read_bytes() == filter_before
