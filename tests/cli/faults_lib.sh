@@ -122,7 +122,7 @@ dead_temps() {
 # no_crash_output: the last expect_exit's stderr has no sign of a crash or a
 # sanitizer report.
 no_crash_output() {
-  if grep -qE 'Segmentation|Aborted|core dumped|Sanitizer|runtime error:|terminate called' "$WORK/err"; then
+  if stderr_has REGEX 'Segmentation|Aborted|core dumped|Sanitizer|runtime error:|terminate called'; then
     fail "crash output: $(grep -m3 -E 'Segmentation|Aborted|core dumped|Sanitizer|runtime error:|terminate called' "$WORK/err")"
   else
     pass

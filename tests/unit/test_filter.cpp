@@ -15,12 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "test_bytes.hpp"
 #include "core/filter/filter_impl.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/filter.hpp"
 #include "csvbloom/math.hpp"
 
 using namespace csvbloom;
+using csvbloom::test::same_words;
 
 namespace {
 
@@ -56,11 +58,6 @@ FilterParams sized(Layout layout, std::uint64_t n, double fpr) {
   p.bits = s.bits;
   p.hashes = s.hashes;
   return p;
-}
-
-bool same_words(const BloomFilter& a, const BloomFilter& b) {
-  return a.words().size() == b.words().size() &&
-         std::equal(a.words().begin(), a.words().end(), b.words().begin());
 }
 
 std::string merge_error(BloomFilter& a, const BloomFilter& b) {
