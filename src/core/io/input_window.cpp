@@ -24,7 +24,9 @@ void InputWindow::attach(int fd, bool stream, std::uint64_t file_size, std::stri
 }
 
 void InputWindow::reserve(std::size_t need) {
-  if (need > capacity_) grow_array(data_, capacity_, len_, need, 1u << 20);
+  // From 64 KiB: a small file (or a fuzz input) needs no more, and a chunk
+  // of a large one reserves its whole size at once (one allocation either way).
+  if (need > capacity_) grow_array(data_, capacity_, len_, need, 64u << 10);
 }
 
 bool InputWindow::extend(std::size_t min_more) {
