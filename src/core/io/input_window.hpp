@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/common/grow_array.hpp"
 #include "core/io/stream_decoder.hpp"
 
 namespace csvbloom::detail {
@@ -50,7 +51,7 @@ class InputWindow {
   std::uint64_t file_size_{0};
   std::uint64_t base_{0};
   std::size_t len_{0}, capacity_{0};
-  std::unique_ptr<char[]> data_;
+  Buffer<char> data_;
   std::string path_;
   std::unique_ptr<StreamDecoder> decoder_;  // streams only
 };

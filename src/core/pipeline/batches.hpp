@@ -126,14 +126,14 @@ class KeyBatch {
     flush_rows();
     run_begin_ = run_end_ = at;
   }
-  std::unique_ptr<char[]> data_;
+  Buffer<char> data_;
   std::size_t size_{0}, capacity_{0};
-  std::unique_ptr<std::size_t[]> ends_;  // end offset of each key in data_
+  Buffer<std::size_t> ends_;  // end offset of each key in data_
   std::size_t count_{0}, ends_capacity_{0};
   bool keep_rows_{false};
-  std::unique_ptr<char[]> rows_;  // rows mode: each record's bytes, back to back
+  Buffer<char> rows_;  // rows mode: each record's bytes, back to back
   std::size_t row_size_{0}, row_capacity_{0};
-  std::unique_ptr<std::size_t[]> row_ends_;  // end offset of each row in rows_
+  Buffer<std::size_t> row_ends_;  // end offset of each row in rows_
   std::size_t row_ends_capacity_{0};
   // Rows named by add_row() and not yet copied: the window's [run_begin_, run_end_),
   // due at rows_ + row_size_.
@@ -148,7 +148,7 @@ class HashBatch {
   void clear() noexcept { size_ = 0; }
   KeyHash* resize(std::size_t n) {
     if (n > capacity_) {
-      data_.reset(new KeyHash[n]);
+      data_ = make_buffer<KeyHash>(n);
       capacity_ = n;
     }
     size_ = n;
@@ -158,7 +158,7 @@ class HashBatch {
   std::size_t size() const noexcept { return size_; }
 
  private:
-  std::unique_ptr<KeyHash[]> data_;
+  Buffer<KeyHash> data_;
   std::size_t size_{0}, capacity_{0};
 };
 
