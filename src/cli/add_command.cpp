@@ -28,7 +28,7 @@ int run_add(AddFlags& f) {
   const std::string target = f.output.empty() ? f.filter : f.output;
   check_output_path(target, "--output");
   LoadedFilter lf = load_filter(f.filter);
-  BuildOptions opt = input_options(f.in);
+  BuildOptions opt = input_options(f.in, detail::Consumer::filter);
   check_output_replaceable(target, opt.inputs, f.force, "--output");
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
   BuildProgress progress;

@@ -95,7 +95,7 @@ void warn_single_field_header(const std::vector<std::string>& inputs, const Dial
 int run_build(BuildFlags& f) {
   setup_logging(f.verbosity);
   // ---- validate and decide ----
-  BuildOptions opt = input_options(f.in);
+  BuildOptions opt = input_options(f.in, detail::Consumer::filter);
   const bool to_stdout = f.output == "-";
   if (to_stdout) {
     if (::isatty(STDOUT_FILENO))

@@ -45,7 +45,7 @@ struct DedupeFlags {
 
 int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   setup_logging(f.verbosity);
-  BuildOptions opt = input_options(f.in);
+  BuildOptions opt = input_options(f.in, detail::Consumer::rows);
   if (f.stats_json == "-" && (f.output.empty() || f.output == "-"))
     throw CLI::ValidationError("--stats-json", "'-' is standard output, which carries the rows: give a file, or -o for the rows");
   FilterParams params;

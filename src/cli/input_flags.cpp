@@ -81,7 +81,7 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   cmd.add_option("-j,--threads", f.threads, "Threads [default: all cores]")->check(CLI::Range(1u, 1024u));
   cmd.add_option("--readers", f.readers, "Parsing threads [default: -j]")->check(CLI::Range(1u, 1024u));
-  cmd.add_option("--workers", f.workers, "Hashing threads; 0 hashes in the readers [default: -j/2, 0 for -j1]")
+  cmd.add_option("--workers", f.workers, "Hashing threads; 0 hashes in the readers [default: -j/2 for build and add; 0 for -j1, select and dedupe]")
       ->check(CLI::Range(0, 1024));
   cmd.add_option("--chunk-size", f.chunk_size, "Bytes of a file parsed as one unit (K, M, G: x1024)")
       ->capture_default_str()
@@ -91,7 +91,7 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 16));
 }
 
-BuildOptions input_options(const InputFlags& f) {
+BuildOptions input_options(const InputFlags& f, detail::Consumer consumer) {
   if (f.inputs.empty() && f.files_from.empty())
     throw CLI::ValidationError("inputs", "give CSV files, directories, '-' for stdin, or --files-from");
   if (f.files_from_null && f.files_from.empty())
@@ -115,7 +115,7 @@ BuildOptions input_options(const InputFlags& f) {
   opt.max_record_bytes = f.max_record_bytes;
   opt.chunk_bytes = static_cast<std::size_t>(f.chunk_size);
   opt.queue_batches = f.queue_batches;
-  detail::split_threads(threads, f.readers, f.workers, opt);  // shared with Python
+  detail::split_threads(threads, f.readers, f.workers, consumer, opt);  // shared with Python
   return opt;
 }
 

@@ -30,7 +30,7 @@ struct SelectFlags {
 int run_select(SelectFlags& f) {
   setup_logging(f.verbosity);
   const LoadedFilter lf = load_filter(f.filter, !f.no_verify);
-  BuildOptions opt = input_options(f.in);
+  BuildOptions opt = input_options(f.in, detail::Consumer::rows);
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
   if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output", OutputKinds::device_in_place);
   std::unique_ptr<Output> out;

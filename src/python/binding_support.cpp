@@ -92,7 +92,7 @@ std::uint64_t optional_positive(py::handle v, const char* name) {
   return static_cast<std::uint64_t>(x);
 }
 
-BuildOptions input_options(const InputArgs& a) {
+BuildOptions input_options(const InputArgs& a, detail::Consumer consumer) {
   const std::vector<std::string> given = paths_of(a.inputs, "inputs");
   if (given.empty()) invalid("inputs: give CSV files or directories");
   const std::uint64_t threads_given = optional_positive(a.threads, "threads");
@@ -137,7 +137,7 @@ BuildOptions input_options(const InputArgs& a) {
     if (w < 0 || w > 1024) invalid("workers: 0 to 1024");
     workers = static_cast<int>(w);
   }
-  detail::split_threads(threads, static_cast<unsigned>(readers), workers, opt);
+  detail::split_threads(threads, static_cast<unsigned>(readers), workers, consumer, opt);
   return opt;
 }
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 
@@ -62,7 +63,7 @@ struct InputArgs {
 // InputArgs -> BuildOptions, in input_options()'s order: inputs expanded
 // (directories, as the CLI; warnings for empty ones), dialect, bad-row
 // policy, sizes, the thread split. The key columns are left to the caller.
-BuildOptions input_options(const InputArgs& a);
+BuildOptions input_options(const InputArgs& a, detail::Consumer consumer);
 
 // For functions that define the key (build, dedupe without a filter): the
 // columns from `key` (None: the first column) and the normalisation.

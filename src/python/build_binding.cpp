@@ -41,7 +41,7 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
   const std::string output = one_path(output_arg, "output");
   InputArgs in{inputs_arg, delimiter, no_header, on_error, allow_ragged, max_record_bytes,
                threads_arg, readers_arg, workers_arg, chunk_size, queue_batches_arg};
-  BuildOptions opt = input_options(in);
+  BuildOptions opt = input_options(in, detail::Consumer::filter);
   check_output_path(output);
   define_key(key, no_header, trim, lowercase, opt);
 

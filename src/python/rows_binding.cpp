@@ -165,7 +165,7 @@ py::dict select(py::object filter_arg, py::object inputs_arg, py::object output,
   const LoadedFilter lf = load(fpath, verify);
   InputArgs in{inputs_arg, delimiter, no_header, on_error, allow_ragged, max_record_bytes,
                threads_arg, readers_arg, workers_arg, chunk_size, queue_batches_arg};
-  BuildOptions opt = input_options(in);
+  BuildOptions opt = input_options(in, detail::Consumer::rows);
   apply_filter_key(lf.metadata.key, fpath, key, in, opt);
   // count writes no rows: an output would silently stay unwritten.
   if (count && !output.is_none()) invalid("output: count=True writes no rows; leave output None");
@@ -194,7 +194,7 @@ py::dict dedupe(py::object inputs_arg, py::object output, py::object key, py::ob
   // ---- dedupe_command.cpp's run_dedupe, in its order ----
   InputArgs in{inputs_arg, delimiter, no_header, on_error, allow_ragged, max_record_bytes,
                threads_arg, readers_arg, workers_arg, chunk_size, queue_batches_arg};
-  BuildOptions opt = input_options(in);
+  BuildOptions opt = input_options(in, detail::Consumer::rows);
   FilterParams params;
   FilterMetadata meta;
   std::optional<BloomFilter> filter;
@@ -269,7 +269,7 @@ py::dict add(py::object filter_arg, py::object inputs_arg, py::object output_arg
   const LoadedFilter lf = load(fpath, true);
   InputArgs in{inputs_arg, delimiter, no_header, on_error, allow_ragged, max_record_bytes,
                threads_arg, readers_arg, workers_arg, chunk_size, queue_batches_arg};
-  BuildOptions opt = input_options(in);
+  BuildOptions opt = input_options(in, detail::Consumer::filter);
   apply_filter_key(lf.metadata.key, fpath, key, in, opt);
   std::atomic<bool> cancel{false};
   opt.cancel = &cancel;

@@ -14,9 +14,12 @@ unsigned default_threads(unsigned threads_given) noexcept {
   return threads_given ? threads_given : std::max(1u, std::thread::hardware_concurrency());
 }
 
-void split_threads(unsigned threads, unsigned readers_given, int workers_given, BuildOptions& opt) noexcept {
+void split_threads(unsigned threads, unsigned readers_given, int workers_given, Consumer consumer,
+                   BuildOptions& opt) noexcept {
   opt.readers = readers_given ? readers_given : threads;
-  opt.workers = workers_given >= 0 ? static_cast<unsigned>(workers_given) : (threads == 1 ? 0u : std::max(1u, threads / 2));
+  if (workers_given >= 0) opt.workers = static_cast<unsigned>(workers_given);
+  else if (consumer == Consumer::rows || threads == 1) opt.workers = 0;
+  else opt.workers = std::max(1u, threads / 2);
 }
 
 std::string first_unsized_input(const std::vector<std::string>& inputs) {
