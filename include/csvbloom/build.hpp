@@ -71,6 +71,7 @@ struct FileStats {
 struct BuildStats {
   std::uint64_t files{};
   std::uint64_t bytes{};        // input bytes read (decompressed bytes for compressed inputs)
+  std::uint64_t bytes_on_disk{};  // the same, as stored: compressed bytes for .gz/.zst (the progress line's count)
   std::uint64_t rows{};         // data records seen (header and blank lines excluded)
   std::uint64_t keys_inserted{};
   std::uint64_t bad_rows{};

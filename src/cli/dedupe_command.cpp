@@ -114,6 +114,7 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
         .field("output", f.output.empty() ? std::string("-") : f.output)
         .field("files", s.input.files)
         .field("bytes", s.input.bytes)
+        .field("bytes_on_disk", s.input.bytes_on_disk)
         .field("rows", s.input.rows)
         .field("rows_written", s.rows_written)
         .field("duplicates_dropped", s.rows_dropped)

@@ -77,6 +77,7 @@ std::string stats_json_text(const std::string& output, const BuildStats& s, cons
       .field("output", output)
       .field("files", s.files)
       .field("bytes", s.bytes)
+      .field("bytes_on_disk", s.bytes_on_disk)
       .field("rows", s.rows)
       .field("keys_inserted", s.keys_inserted)
       .field("bad_rows", s.bad_rows)

@@ -187,6 +187,7 @@ py::dict build_summary(const std::string& output, const BuildStats& stats, const
   d["output"] = output;
   d["files"] = stats.files;
   d["bytes"] = stats.bytes;
+  d["bytes_on_disk"] = stats.bytes_on_disk;
   d["rows"] = stats.rows;
   d["keys_inserted"] = stats.keys_inserted;
   d["bad_rows"] = stats.bad_rows;

@@ -148,6 +148,7 @@ void input_fields(py::dict& d, py::object output, const RowStats& s) {
   d["output"] = output;
   d["files"] = s.input.files;
   d["bytes"] = s.input.bytes;
+  d["bytes_on_disk"] = s.input.bytes_on_disk;
   d["rows"] = s.input.rows;
   d["rows_written"] = s.rows_written;
   d["bad_rows"] = s.input.bad_rows;

@@ -23,6 +23,13 @@ for f in data.csv.gz data.csv.zst mystery.bin; do
   expect_exit 0 "$CSVBLOOM" build -q -o c.bloom "${B[@]}" "$f"
   same_file c.bloom ref.bloom "$f decoded"
 done
+# --stats-json: `bytes` are the decoded CSV bytes, `bytes_on_disk` the
+# compressed ones read (what the progress line's percentage follows).
+for f in data.csv.gz data.csv.zst; do
+  expect_exit 0 "$CSVBLOOM" build -q -o c.bloom "${B[@]}" --stats-json c.json "$f"
+  check "[ \"\$(json_get c.json 'j[\"bytes\"], j[\"bytes_on_disk\"]')\" = '($(stat -c %s plain.csv), $(stat -c %s "$f"))' ]" \
+    "$f: bytes, bytes_on_disk = $(json_get c.json 'j["bytes"], j["bytes_on_disk"]'), want the plain and the compressed size"
+done
 expect_exit 0 "$CSVBLOOM" build -q -o c.bloom "${B[@]}" - < data.csv.zst
 same_file c.bloom ref.bloom "zstd on stdin"
 

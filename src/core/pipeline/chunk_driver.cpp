@@ -194,6 +194,7 @@ void ChunkDriver::plan_chunks() {
     line_marks_.push_back({in.data_start, 0});
     if (n == 0) {  // empty, BOM or header only: no chunk will count its bytes
       stats_.bytes += in.size;
+      stats_.bytes_on_disk += in.size;
       stats_.per_file[f].bytes += in.size;
     }
     if (progress_) {
@@ -291,6 +292,7 @@ void ChunkDriver::finish_chunk(std::size_t g, const InputFile& in, ChunkResult& 
     fs.bytes += bytes;
     stats_.rows += res.rows;
     stats_.bytes += bytes;
+    stats_.bytes_on_disk += raw_bytes;
     stats_.empty_keys += res.empty_keys;
     stats_.bad_rows += res.bad_rows;
     for (auto& b : res.bad) bad_rows_.push_back({g, BadRow{in.path, b.line, b.what}});
