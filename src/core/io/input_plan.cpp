@@ -514,9 +514,12 @@ std::uint64_t estimate_rows(const std::vector<std::string>& inputs, const Dialec
         // The head often compresses worse than the rest (zstd -3 on
         // repetitive rows: 5.7x in its first 64 KiB, 12x overall, which sized
         // a 50,000-row file for 34,924 keys: 4% FPR for 1%). What the file
-        // declares of its decoded size is a floor for the decoded bytes.
-        const double declared = static_cast<double>(detail::declared_decoded_size(
-            fd.fd, size, detail::detect_compression(magic, static_cast<std::size_t>(m))));
+        // declares of its decoded size is a floor for the decoded bytes; at
+        // most 16 times the head's ratio, so that a corrupt header (zstd's
+        // field is 64 bits) gives the decoder's error, not an absurd size.
+        const double declared = std::min(16 * static_cast<double>(size) * (got / raw_used),
+                                         static_cast<double>(detail::declared_decoded_size(
+                                             fd.fd, size, detail::detect_compression(magic, static_cast<std::size_t>(m)))));
         per_file = std::max(per_file, 1.5 * declared * density);
       }
     } else if (size <= kExactBytes) {
