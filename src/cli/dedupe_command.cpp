@@ -110,13 +110,9 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   for (const auto& b : s.input.first_bad_rows) spdlog::warn("skipped bad row: {}:{}: {}", b.file, b.line, b.what);
   if (!f.stats_json.empty()) {
     JsonWriter w;
-    w.begin_object()
-        .field("output", f.output.empty() ? std::string("-") : f.output)
-        .field("files", s.input.files)
-        .field("bytes", s.input.bytes)
-        .field("bytes_on_disk", s.input.bytes_on_disk)
-        .field("rows", s.input.rows)
-        .field("rows_written", s.rows_written)
+    w.begin_object();
+    write_input_head(w, f.output.empty() ? std::string("-") : f.output, s.input);
+    w.field("rows_written", s.rows_written)
         .field("duplicates_dropped", s.rows_dropped)
         .field("expected_false_drops", s.expected_false_drops)
         .field("bad_rows", s.input.bad_rows)

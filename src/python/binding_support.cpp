@@ -182,13 +182,17 @@ py::list bad_rows_list(const BuildStats& stats) {
   return bad;
 }
 
-py::dict build_summary(const std::string& output, const BuildStats& stats, const KeySpec& key) {
-  py::dict d;
+void put_input_head(py::dict& d, py::object output, const BuildStats& stats) {
   d["output"] = output;
   d["files"] = stats.files;
   d["bytes"] = stats.bytes;
   d["bytes_on_disk"] = stats.bytes_on_disk;
   d["rows"] = stats.rows;
+}
+
+py::dict build_summary(const std::string& output, const BuildStats& stats, const KeySpec& key) {
+  py::dict d;
+  put_input_head(d, py::str(output), stats);
   d["keys_inserted"] = stats.keys_inserted;
   d["bad_rows"] = stats.bad_rows;
   d["empty_keys"] = stats.empty_keys;

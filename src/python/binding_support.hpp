@@ -80,6 +80,10 @@ void apply_filter_key(const KeySpec& filter_key, const std::string& filter_name,
 // --stats-json's "first_bad_rows": [{"file", "line", "what"}, ...].
 pybind11::list bad_rows_list(const BuildStats& stats);
 
+// The fields every summary starts with, as --stats-json's: output, files,
+// bytes, bytes_on_disk, rows.
+void put_input_head(pybind11::dict& d, pybind11::object output, const BuildStats& stats);
+
 // build's (and add's) --stats-json fields but "filter", which the caller adds:
 // output, counts, rates, first_bad_rows and the CLI's input warnings.
 pybind11::dict build_summary(const std::string& output, const BuildStats& stats, const KeySpec& key);

@@ -145,11 +145,7 @@ LoadedFilter load(const std::string& path, bool verify) {
 
 // The fields every row summary (select's, dedupe's) shares.
 void input_fields(py::dict& d, py::object output, const RowStats& s) {
-  d["output"] = output;
-  d["files"] = s.input.files;
-  d["bytes"] = s.input.bytes;
-  d["bytes_on_disk"] = s.input.bytes_on_disk;
-  d["rows"] = s.input.rows;
+  put_input_head(d, output, s.input);
   d["rows_written"] = s.rows_written;
   d["bad_rows"] = s.input.bad_rows;
   d["empty_keys"] = s.input.empty_keys;

@@ -238,29 +238,14 @@ void BloomFilter::insert_batch(const KeyHash* hashes, std::size_t n) {
   const std::uint64_t bits = params_.bits;
   if (params_.layout == Layout::blocked512) {
     const std::uint64_t blocks = bits / kBlockBits;
-    auto fixed = [&]<std::uint32_t K>() {  // K == 0: k known only at run time
+    with_fixed_k(k, [&]<std::uint32_t K>() {
       for (std::size_t i = 0; i < n; ++i) {
         if (i + kInsertPrefetchDistance < n)
           __builtin_prefetch(detail::blocked_line(w, blocks, hashes[i + kInsertPrefetchDistance]), 1);
         if constexpr (K == 0) detail::blocked_insert(w, blocks, k, hashes[i]);
         else detail::blocked_insert_fixed<K>(w, blocks, hashes[i]);
       }
-    };
-    switch (k) {  // the k that --fpr from 10% to 0.01% choose (3-14), unrolled
-      case 3: fixed.template operator()<3>(); break;
-      case 4: fixed.template operator()<4>(); break;
-      case 5: fixed.template operator()<5>(); break;
-      case 6: fixed.template operator()<6>(); break;
-      case 7: fixed.template operator()<7>(); break;
-      case 8: fixed.template operator()<8>(); break;
-      case 9: fixed.template operator()<9>(); break;
-      case 10: fixed.template operator()<10>(); break;
-      case 11: fixed.template operator()<11>(); break;
-      case 12: fixed.template operator()<12>(); break;
-      case 13: fixed.template operator()<13>(); break;
-      case 14: fixed.template operator()<14>(); break;
-      default: fixed.template operator()<0>();
-    }
+    });
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       if (i + kInsertPrefetchDistance < n)
