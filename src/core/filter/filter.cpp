@@ -52,8 +52,8 @@ constexpr std::size_t kInsertPrefetchDistance = 32;
 // insert_new_batch prefetches the next 16 keys' lines in one burst, then
 // probes this 16: on a 38 MiB filter, k = 16 (dedupe's default 1e-6 at
 // bench/gen medium's size), 27 ns/key against 44 for the rolling prefetch
-// above, 38 against 214 at 382 MiB (2-core EPYC VM, 2026-12-04, a standalone
-// loop of 10 M random hashes; at 10 MiB both ~24).
+// above, 38 against 214 at 382 MiB (2-core EPYC VM, 2026-12-04,
+// bench/peers/prefetch_loop: 10 M random hashes; at 10 MiB both ~24).
 constexpr std::size_t kGroupPrefetch = 16;
 
 std::string str(std::uint64_t v) { return std::to_string(v); }
