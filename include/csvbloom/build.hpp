@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "csvbloom/filter.hpp"
+#include "csvbloom/format.hpp"
 #include "csvbloom/key_spec.hpp"
 
 namespace csvbloom {
@@ -50,7 +51,8 @@ struct BuildOptions {
   std::size_t chunk_bytes{4u << 20}; // unit of parallel parsing within a file
   std::size_t queue_batches{0};      // batches in flight per queue; 0 = 2 * (readers + workers)
   std::size_t max_reported_errors{10};
-  // Polled between chunks; when it becomes true the build stops with Error(cancelled).
+  // Polled between chunks; when it becomes true the build stops with
+  // Error(cancelled), whatever else it met on the way out.
   const std::atomic<bool>* cancel{nullptr};
 };
 
@@ -69,6 +71,7 @@ struct FileStats {
 struct BuildStats {
   std::uint64_t files{};
   std::uint64_t bytes{};        // input bytes read (decompressed bytes for compressed inputs)
+  std::uint64_t bytes_on_disk{};  // the same, as stored: compressed bytes for .gz/.zst (the progress line's count)
   std::uint64_t rows{};         // data records seen (header and blank lines excluded)
   std::uint64_t keys_inserted{};
   std::uint64_t bad_rows{};
@@ -119,6 +122,30 @@ void check_inputs(const BuildOptions& options);
 // Throws csvbloom::Error: bad_csv (with file and line) under OnError::fail,
 // missing_column, io, cancelled.
 BuildStats build_filter(const BuildOptions& options, BloomFilter& filter, BuildProgress* progress = nullptr);
+
+// `add`: a standing filter file plus more inputs.
+struct AddResult {
+  BuildStats stats;
+  BloomFilter filter;  // what was written: base's bits OR the new keys (metadata: base's)
+};
+
+// Inserts every key of options.inputs into a copy of `base` (a filter file
+// as load_filter returned it) and writes the result, with base's parameters
+// and metadata, to output_path crash-safely: a temp file in its directory,
+// created before any input is read (an unwritable directory fails first),
+// renamed over output_path only once complete; output_path may be the file
+// base came from. The bytes are those of one build_filter over base's
+// inputs and the new ones with base's parameters. options.key must hash as
+// base's key does: as many columns and the same normalisation (the column
+// names and the dialect may differ, for inputs that call the columns
+// otherwise or use another delimiter); Error(invalid_argument) if not.
+// `on_temp_file`, when given, is called with the temp file's path ("" while
+// it is unnamed) once it exists: for a program that removes it on a signal.
+// The CLI's `add` and Python's csvbloom.add() are this function. Throws what
+// build_filter throws, and Error(io) for the output.
+AddResult add_to_filter(const LoadedFilter& base, const BuildOptions& options, const std::string& output_path,
+                        BuildProgress* progress = nullptr,
+                        const std::function<void(const std::string&)>& on_temp_file = {});
 
 // The warnings a build's statistics call for, in words for people, in this
 // order: each reported bad row ("skipped bad row: FILE:LINE: WHAT"), the

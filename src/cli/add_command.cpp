@@ -2,14 +2,11 @@
 // keys into a standing filter, with its own parameters and key.
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_flags.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_json.hpp"
-#include "core/io/atomic_file.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 
@@ -31,28 +28,26 @@ int run_add(AddFlags& f) {
   const std::string target = f.output.empty() ? f.filter : f.output;
   check_output_path(target, "--output");
   LoadedFilter lf = load_filter(f.filter);
-  BuildOptions opt = input_options(f.in);
+  BuildOptions opt = input_options(f.in, detail::Consumer::filter);
   check_output_replaceable(target, opt.inputs, f.force, "--output");
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
-  // A writable copy: the file itself is replaced only once the new one is complete.
-  BloomFilter filter(lf.filter.params());
-  filter.merge_from(lf.filter);
-  detail::AtomicFileWriter out(target);
-  protect_temp_file(out.temp_path());
-  static std::atomic<bool> cancel{false};
-  opt.cancel = &cancel;
   BuildProgress progress;
   ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);
-  const BuildStats stats = build_filter(opt, filter, &progress);
-  line.finish();
-  write_filter(out.fd(), filter, lf.metadata, target);
-  out.commit();
+  // The library's add (csvbloom::add_to_filter, shared with Python's
+  // csvbloom.add): its temp file is removed by a signal from the moment it exists.
+  const AddResult added =
+      add_to_filter(lf, opt, target, &progress, [](const std::string& temp) { protect_temp_file(temp); });
   unprotect_temp_file();
-  out.remove_stale_temps();
+  line.finish();
+  const BuildStats& stats = added.stats;
+  const BloomFilter& filter = added.filter;
 
   const FillStats fill = filter.fill_stats();
+  // The input's warnings as build reports them (in --stats-json too, where
+  // add used to write none); the saturation warning below is add's own.
+  const std::vector<std::string> warnings = input_warnings(stats, opt.key);
   if (!f.stats_json.empty())
-    write_text_file(f.stats_json, stats_json_text(target, stats, filter, lf.metadata, fill, {}));
+    write_text_file(f.stats_json, stats_json_text(target, stats, filter, lf.metadata, fill, warnings));
   if (!f.verbosity.quiet) print_build_summary(target, stats, filter, lf.metadata, fill, f.verbosity.verbose > 0);
   const double goal = lf.metadata.target_fpr;
   if (goal > 0 && fill.estimated_fpr > goal * 1.1)
@@ -60,7 +55,7 @@ int run_add(AddFlags& f) {
                  "than its capacity {}; rebuild it larger: csvbloom build --capacity N ... over all its inputs",
                  fill.estimated_fpr, goal, with_commas(static_cast<std::uint64_t>(fill.estimated_distinct)),
                  with_commas(lf.metadata.capacity));
-  for (const auto& b : stats.first_bad_rows) spdlog::warn("skipped bad row: {}:{}: {}", b.file, b.line, b.what);
+  for (const auto& w : warnings) spdlog::warn("{}", w);
   return kExitOk;
 }
 

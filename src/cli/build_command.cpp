@@ -3,7 +3,6 @@
 // The CLI decides, the library executes: this file turns flags into explicit
 // values (thread split, sizing when --capacity is missing, the input list from
 // directories and --files-from) and calls csvbloom::build_filter.
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,8 +10,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,9 +23,10 @@
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_flags.hpp"
+#include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_json.hpp"
-#include "core/io/atomic_file.hpp"
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
@@ -90,66 +92,10 @@ void warn_single_field_header(const std::vector<std::string>& inputs, const Dial
   }
 }
 
-// An output of the build: the filter or the --stats-json file. A path that
-// names a new or regular file is replaced atomically; standard output ("-")
-// and an existing device or FIFO (`--stats-json /dev/stderr`) are written in
-// place. Opened before the build, so that an unwritable place fails in
-// milliseconds; written after it, and renamed into place only when every
-// output is written.
-class Output {
- public:
-  explicit Output(const std::string& path) : path_(path) {
-    if (path == "-") {
-      fd_ = STDOUT_FILENO;
-      return;
-    }
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-      fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd_ < 0) throw Error(ErrorKind::io, std::string("can't open for writing: ") + std::strerror(errno), path);
-      own_fd_ = true;
-      return;
-    }
-    file_ = std::make_unique<detail::AtomicFileWriter>(path);
-    fd_ = file_->fd();
-  }
-  Output(const Output&) = delete;
-  Output& operator=(const Output&) = delete;
-  ~Output() {
-    if (own_fd_) ::close(fd_);
-  }
-  int fd() const { return fd_; }
-  detail::AtomicFileWriter* file() const { return file_.get(); }
-  void write(const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw Error(ErrorKind::io, std::string("can't write: ") + std::strerror(n < 0 ? errno : EIO), path_);
-      done += static_cast<std::size_t>(n);
-    }
-  }
-  void finish() {
-    if (file_) file_->finish();
-  }
-  void commit() {
-    if (file_) {
-      file_->commit();
-      file_->remove_stale_temps();
-    }
-  }
-
- private:
-  std::string path_;
-  std::unique_ptr<detail::AtomicFileWriter> file_;
-  int fd_{-1};
-  bool own_fd_{false};
-};
-
 int run_build(BuildFlags& f) {
   setup_logging(f.verbosity);
   // ---- validate and decide ----
-  BuildOptions opt = input_options(f.in);
+  BuildOptions opt = input_options(f.in, detail::Consumer::filter);
   const bool to_stdout = f.output == "-";
   if (to_stdout) {
     if (::isatty(STDOUT_FILENO))
@@ -176,54 +122,37 @@ int run_build(BuildFlags& f) {
   if (opt.key.columns.empty() && !f.in.no_header)
     warn_single_field_header(opt.inputs, opt.key.dialect, !opt.delimiter_by_extension);
 
-  FilterParams params;
-  params.layout = f.layout == "classic" ? Layout::classic : Layout::blocked512;
-  params.seed = f.seed;
-  FilterMetadata meta;
-  meta.key = opt.key;
-  bool capacity_estimated = false;
+  // The sizing itself is shared with Python's build (core/common/build_defaults.hpp);
+  // the checks and their wording are the CLI's.
+  detail::SizingRequest sizing;
+  sizing.layout = f.layout == "classic" ? Layout::classic : Layout::blocked512;
+  sizing.seed = f.seed;
+  sizing.capacity = f.capacity;
+  sizing.fpr = f.fpr;
+  sizing.bits = f.bits;
+  sizing.hashes = f.hashes;
   if (f.bits) {
-    const std::uint64_t unit = params.layout == Layout::blocked512 ? kBlockBits : 64;
-    params.bits = (f.bits + unit - 1) / unit * unit;
-    if (f.hashes) {
-      params.hashes = f.hashes;
-    } else if (f.capacity) {
-      // The best k for these bits and that many keys.
-      double best = 2;
-      for (std::uint32_t k = 1; k <= kMaxHashes; ++k) {
-        double p = expected_fpr(params.layout, static_cast<double>(f.capacity), static_cast<double>(params.bits), k);
-        if (p < best) best = p, params.hashes = k;
-      }
-    } else {
-      throw CLI::ValidationError("--bits", "needs --hashes (or --capacity to choose them)");
-    }
-    meta.capacity = f.capacity;
-    meta.target_fpr = 0;
+    if (!f.hashes && !f.capacity) throw CLI::ValidationError("--bits", "needs --hashes (or --capacity to choose them)");
   } else {
     if (f.hashes) throw CLI::ValidationError("--hashes", "goes with --bits; with --capacity/--fpr it is computed");
-    std::uint64_t capacity = f.capacity;
-    if (!capacity) {
-      for (const auto& in : opt.inputs) {
-        if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input (its size is unknown)");
-        std::error_code ec;
-        const auto type = std::filesystem::status(in, ec).type();
-        if (type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::character ||
-            type == std::filesystem::file_type::block || type == std::filesystem::file_type::socket)
-          throw CLI::ValidationError("--capacity", "is required when an input is a FIFO or device (" + in +
-                                                       "): it is read as a stream, its size is unknown");
-      }
-      check_inputs(opt);  // report unusable inputs before guessing from them
-      capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));
-      capacity_estimated = true;
-      spdlog::info("no --capacity: sizing for {} keys, counted from the inputs (pass --capacity for an exact size)",
-                   with_commas(capacity));
+    if (!f.capacity) {
+      const std::string in = detail::first_unsized_input(opt.inputs);
+      if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input (its size is unknown)");
+      if (!in.empty())
+        throw CLI::ValidationError("--capacity", "is required when an input is a FIFO or device (" + in +
+                                                     "): it is read as a stream, its size is unknown");
     }
-    Sizing s = size_filter(params.layout, capacity, f.fpr);
-    params.bits = s.bits;
-    params.hashes = s.hashes;
-    meta.capacity = capacity;
-    meta.target_fpr = f.fpr;
   }
+  const detail::SizingResult sized = detail::size_for(sizing, opt);
+  const FilterParams params = sized.params;
+  FilterMetadata meta;
+  meta.key = opt.key;
+  meta.capacity = sized.capacity;
+  meta.target_fpr = sized.target_fpr;
+  const bool capacity_estimated = sized.capacity_estimated;
+  if (capacity_estimated)
+    spdlog::info("no --capacity: sizing for {} keys, counted from the inputs (pass --capacity for an exact size)",
+                 with_commas(meta.capacity));
   validate_params(params);
   check_filter_fits_in_memory(params.bits / 8);
   // A --capacity far above what the inputs hold is most often a slip (an extra
@@ -241,10 +170,14 @@ int run_build(BuildFlags& f) {
   // ---- check everything that can fail before the long part ----
   // (build_filter itself checks every input before any work.) Every output is
   // opened now: an unwritable place stops us before the build.
+  // (Output: a new or regular file is replaced atomically; standard output
+  // and an existing device or FIFO, `--stats-json /dev/stderr`, are written
+  // in place.)
   Output out(f.output);
   std::unique_ptr<Output> stats_out;
   if (!f.stats_json.empty()) stats_out = std::make_unique<Output>(f.stats_json);
-  protect_temp_file(out.file() ? out.file()->temp_path() : std::string());
+  // Writing to standard output too, a signal exits 128+signal.
+  if (out.to_stdout()) protect_temp_file("");
   static std::atomic<bool> cancel{false};
   opt.cancel = &cancel;
 

@@ -39,8 +39,13 @@ void print_error(const std::string& what) {
 }
 
 std::string with_commas(std::uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  // Built forwards (string::insert here drew GCC 12's false -Wstringop-overflow).
+  const std::string digits = std::to_string(n);
+  std::string s;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
   return s;
 }
 
@@ -98,12 +103,14 @@ std::vector<KeyColumn> parse_key_columns(const std::vector<std::string>& keys) {
   return cols;
 }
 
-void check_output_path(const std::string& path, const std::string& flag) {
+void check_output_path(const std::string& path, const std::string& flag, OutputKinds kinds) {
   struct stat st {};
   // lstat: a symbolic link is refused whatever it points to, because the
   // rename replaces the link, not its target (`-o /dev/stdout`, a link to
   // /proc/self/fd/1, would become a regular file).
   if (::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return;  // new, or a file to replace
+  const bool rows = kinds == OutputKinds::device_in_place;
+  if (rows && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) return;  // written in place (Output)
   const char* what = S_ISLNK(st.st_mode)    ? "a symbolic link"
                      : S_ISDIR(st.st_mode)  ? "a directory"
                      : S_ISCHR(st.st_mode)  ? "a character device"
@@ -112,8 +119,10 @@ void check_output_path(const std::string& path, const std::string& flag) {
                      : S_ISSOCK(st.st_mode) ? "a socket"
                                             : "not a regular file";
   throw CLI::ValidationError(flag, "'" + path + "' is " + what +
-                                       ": the filter is written to a temp file renamed over the output, which "
-                                       "would replace it; give a regular file's path");
+                                       (rows ? ": give a regular file's path (written to a temp file renamed over "
+                                               "it), or a character device or FIFO (written in place)"
+                                             : ": the filter is written to a temp file renamed over the output, "
+                                               "which would replace it; give a regular file's path"));
 }
 
 void check_output_replaceable(const std::string& path, const std::vector<std::string>& inputs, bool force,

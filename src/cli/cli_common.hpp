@@ -42,14 +42,22 @@ std::string describe_byte(char c);
 // leading '=' forces a name (for headers that are numbers: --key =2020).
 std::vector<KeyColumn> parse_key_columns(const std::vector<std::string>& keys);
 
-// -o must name a regular file or a new path. Outputs are written to a temp
-// file in the same directory and renamed over the path, which replaces
-// whatever the path names: a device node, a FIFO, or a symbolic link itself
-// rather than its target (as root, `-o /dev/full` or `-o /dev/stdout` would
-// replace those with a filter file). So anything but a regular file there,
-// symbolic links included, is refused (CLI::ValidationError naming `flag`)
-// before any work.
-void check_output_path(const std::string& path, const std::string& flag);
+// What an output flag accepts besides a regular file or a new path.
+//   - file_only (filters: build -o, merge -o, dedupe --save, add -o): nothing
+//     else. They are written to a temp file in the same directory and renamed
+//     over the path, which would replace whatever the path names: a device
+//     node, a FIFO (as root, `-o /dev/full` would become a filter file).
+//   - device_in_place (rows: select -o, dedupe -o): also an existing character
+//     device or FIFO, which Output writes in place, without a temp file
+//     (`-o /dev/null` to time a pipeline; no atomicity is possible there).
+// A symbolic link is refused either way, whatever it points to: the rename
+// would replace the link itself, not its target (`-o /dev/stdout` would
+// become a regular file), and "in place" through a link would depend on what
+// it points to at the moment. So are directories, block devices and sockets.
+// Throws CLI::ValidationError naming `flag`, before any work.
+enum class OutputKinds { file_only, device_in_place };
+void check_output_path(const std::string& path, const std::string& flag,
+                       OutputKinds kinds = OutputKinds::file_only);
 
 // Before an output is replaced: refuses an output that is one of `inputs`
 // (the same file, by device and inode: `-o a.csv ... a.csv` would turn the

@@ -13,9 +13,9 @@
 #include "cli/input_flags.hpp"
 #include "cli/json_writer.hpp"
 #include "cli/progress.hpp"
-#include "cli/row_output.hpp"
+#include "cli/output.hpp"
 #include "cli/stats_json.hpp"
-#include "core/io/atomic_file.hpp"
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/math.hpp"
@@ -45,7 +45,7 @@ struct DedupeFlags {
 
 int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   setup_logging(f.verbosity);
-  BuildOptions opt = input_options(f.in);
+  BuildOptions opt = input_options(f.in, detail::Consumer::rows);
   if (f.stats_json == "-" && (f.output.empty() || f.output == "-"))
     throw CLI::ValidationError("--stats-json", "'-' is standard output, which carries the rows: give a file, or -o for the rows");
   FilterParams params;
@@ -64,42 +64,38 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   } else {
     apply_key_flags(f.in, opt);
     opt.key.normalization = {f.trim, f.lowercase};
-    std::uint64_t capacity = f.capacity;
-    if (!capacity) {
+    if (!f.capacity)
       for (const auto& in : opt.inputs)
         if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input");
-      check_inputs(opt);
-      capacity = std::max<std::uint64_t>(1, estimate_rows(opt.inputs, opt.key.dialect));
-      spdlog::debug("no --capacity: sized for {} keys, estimated from the inputs", with_commas(capacity));
-    }
-    const Sizing s = size_filter(Layout::blocked512, capacity, f.fpr);
-    params.bits = s.bits;
-    params.hashes = s.hashes;
+    detail::SizingRequest sizing;  // as build sizes (core/common/build_defaults.hpp)
+    sizing.capacity = f.capacity;
+    sizing.fpr = f.fpr;
+    const detail::SizingResult sized = detail::size_for(sizing, opt);
+    if (sized.capacity_estimated)
+      spdlog::debug("no --capacity: sized for {} keys, estimated from the inputs", with_commas(sized.capacity));
+    params = sized.params;
     meta.key = opt.key;
-    meta.capacity = capacity;
-    meta.target_fpr = f.fpr;
+    meta.capacity = sized.capacity;
+    meta.target_fpr = sized.target_fpr;
     validate_params(params);
     check_filter_fits_in_memory(params.bits / 8);
     filter.emplace(params);
   }
-  std::unique_ptr<detail::AtomicFileWriter> saved;
+  std::unique_ptr<Output> saved;
   if (!f.save.empty()) {
     check_output_path(f.save, "--save");
-    saved = std::make_unique<detail::AtomicFileWriter>(f.save);  // an unwritable directory fails now, not after the run
-    protect_temp_file(saved->temp_path());
+    // An unwritable directory fails now, not after the run.
+    saved = std::make_unique<Output>(f.save, Output::Dash::file);
   }
-  RowOutput out(f.output);
+  if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output", OutputKinds::device_in_place);
+  Output out(f.output);
   BuildProgress progress;
   ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);
   const RowStats s = dedupe_rows(opt, *filter, &out, &progress);
   line.finish();
   if (saved) write_filter(saved->fd(), *filter, meta, f.save);
   out.commit();
-  if (saved) {
-    saved->commit();
-    unprotect_temp_file(saved->temp_path());
-    saved->remove_stale_temps();
-  }
+  if (saved) saved->commit();
 
   const FillStats fill = filter->fill_stats();
   if (!f.verbosity.quiet)
@@ -114,12 +110,9 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   for (const auto& b : s.input.first_bad_rows) spdlog::warn("skipped bad row: {}:{}: {}", b.file, b.line, b.what);
   if (!f.stats_json.empty()) {
     JsonWriter w;
-    w.begin_object()
-        .field("output", f.output.empty() ? std::string("-") : f.output)
-        .field("files", s.input.files)
-        .field("bytes", s.input.bytes)
-        .field("rows", s.input.rows)
-        .field("rows_written", s.rows_written)
+    w.begin_object();
+    write_input_head(w, f.output.empty() ? std::string("-") : f.output, s.input);
+    w.field("rows_written", s.rows_written)
         .field("duplicates_dropped", s.rows_dropped)
         .field("expected_false_drops", s.expected_false_drops)
         .field("bad_rows", s.input.bad_rows)
@@ -150,11 +143,13 @@ std::function<int()> register_dedupe(CLI::App& app) {
       "--filter SEEN.bloom starts from an earlier run's filter (its key and size); --save OUT.bloom\n"
       "writes the final filter, so tomorrow's run goes on from today's. SEEN.bloom is only replaced\n"
       "when it is also the --save target.\n\n"
+      "-o FILE replaces FILE atomically (a temp file renamed over it on success); an existing\n"
+      "character device or FIFO (-o /dev/null to time a run) is written in place, with no temp file.\n\n"
       "Examples:\n"
       "  csvbloom dedupe --key email exports/*.csv.gz > unique.csv\n"
       "  csvbloom dedupe --filter seen.bloom --save seen.bloom today/*.csv -o today-new.csv");
   add_input_flags(*cmd, f->in, KeyFlags::define);
-  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically) instead of standard output");
+  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically; a device or FIFO in place) instead of standard output");
   cmd->add_option("--filter", f->seen, "Start from this filter (keys already in it are dropped too)");
   cmd->add_option("--save", f->save, "Write the final filter to FILE (atomically)");
   cmd->add_flag("--trim", f->trim, "Trim ASCII spaces and tabs around keys");

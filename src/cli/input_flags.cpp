@@ -8,9 +8,9 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "cli/cli_common.hpp"
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/error.hpp"
 
 namespace csvbloom::cli {
@@ -81,7 +81,7 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   cmd.add_option("-j,--threads", f.threads, "Threads [default: all cores]")->check(CLI::Range(1u, 1024u));
   cmd.add_option("--readers", f.readers, "Parsing threads [default: -j]")->check(CLI::Range(1u, 1024u));
-  cmd.add_option("--workers", f.workers, "Hashing threads; 0 hashes in the readers [default: -j/2, 0 for -j1]")
+  cmd.add_option("--workers", f.workers, "Hashing threads; 0 hashes in the readers [default: -j/2 for build and add; 0 for -j1, select and dedupe]")
       ->check(CLI::Range(0, 1024));
   cmd.add_option("--chunk-size", f.chunk_size, "Bytes of a file (or of a decoded stream) parsed as one unit (K, M, G: x1024)")
       ->capture_default_str()
@@ -91,13 +91,12 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 16));
 }
 
-BuildOptions input_options(const InputFlags& f) {
+BuildOptions input_options(const InputFlags& f, detail::Consumer consumer) {
   if (f.inputs.empty() && f.files_from.empty())
     throw CLI::ValidationError("inputs", "give CSV files, directories, '-' for stdin, or --files-from");
   if (f.files_from_null && f.files_from.empty())
     throw CLI::ValidationError("--null", "says how --files-from's list is separated: give --files-from too");
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const unsigned threads = f.threads ? f.threads : hw;
+  const unsigned threads = detail::default_threads(f.threads);
   BuildOptions opt;
   opt.inputs = gather(f, threads, opt.input_stats);
   if (opt.inputs.empty())
@@ -116,11 +115,7 @@ BuildOptions input_options(const InputFlags& f) {
   opt.max_record_bytes = f.max_record_bytes;
   opt.chunk_bytes = static_cast<std::size_t>(f.chunk_size);
   opt.queue_batches = f.queue_batches;
-  // Thread split (measured in bench/RESULTS.md): parsing is ~3/4 of the work,
-  // so every thread parses; hashing needs about half as many; -j1 hashes in
-  // the reader (workers = 0). The serial step is one more thread.
-  opt.readers = f.readers ? f.readers : threads;
-  opt.workers = f.workers >= 0 ? static_cast<unsigned>(f.workers) : (threads == 1 ? 0u : std::max(1u, threads / 2));
+  detail::split_threads(threads, f.readers, f.workers, consumer, opt);  // shared with Python
   return opt;
 }
 

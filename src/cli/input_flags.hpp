@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/build.hpp"
 
 namespace csvbloom::cli {
@@ -46,7 +47,7 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags);
 // Turns the flags into BuildOptions: inputs gathered (directories expanded,
 // --files-from read), dialect, bad-row policy, the thread split. The key is
 // left to the caller (apply_key_flags), as commands take it differently.
-BuildOptions input_options(const InputFlags& f);
+BuildOptions input_options(const InputFlags& f, detail::Consumer consumer);
 
 // Sets options.key.columns from --key, and dialect.has_header from --no-header,
 // checking that names are not used without a header.

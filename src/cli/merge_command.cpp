@@ -7,9 +7,9 @@
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "csvbloom/compatibility.hpp"
 #include "csvbloom/error.hpp"
-#include "core/io/atomic_file.hpp"
 #include "csvbloom/format.hpp"
 
 namespace csvbloom::cli {
@@ -28,7 +28,7 @@ int run_merge(const MergeFlags& f) {
   // An input filter may be the output (`merge -o all.bloom all.bloom new.bloom`):
   // inputs are read in full before the rename replaces it.
   check_output_replaceable(f.output, {}, f.force, "--output");
-  detail::AtomicFileWriter out(f.output);  // fail early on an unwritable directory
+  Output out(f.output, Output::Dash::file);  // fail early on an unwritable directory
   LoadedFilter first = load_filter(f.inputs[0], true);
   BloomFilter merged(first.filter.params());
   merged.merge_from(first.filter);
@@ -51,7 +51,6 @@ int run_merge(const MergeFlags& f) {
   }
   write_filter(out.fd(), merged, first.metadata, f.output);
   out.commit();
-  out.remove_stale_temps();
   if (!f.verbosity.quiet)
     spdlog::info("merged {} filters into {} ({} keys inserted, fingerprint {})", f.inputs.size(), f.output,
                  with_commas(merged.keys_inserted()), fp);

@@ -8,7 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/input_flags.hpp"
 #include "cli/progress.hpp"
-#include "cli/row_output.hpp"
+#include "cli/output.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 #include "csvbloom/rows.hpp"
@@ -30,10 +30,11 @@ struct SelectFlags {
 int run_select(SelectFlags& f) {
   setup_logging(f.verbosity);
   const LoadedFilter lf = load_filter(f.filter, !f.no_verify);
-  BuildOptions opt = input_options(f.in);
+  BuildOptions opt = input_options(f.in, detail::Consumer::rows);
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
-  std::unique_ptr<RowOutput> out;
-  if (!f.count) out = std::make_unique<RowOutput>(f.output);
+  if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output", OutputKinds::device_in_place);
+  std::unique_ptr<Output> out;
+  if (!f.count) out = std::make_unique<Output>(f.output);
   BuildProgress progress;
   ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);
   const RowStats s = select_rows(opt, lf.filter, static_cast<std::uint32_t>(lf.metadata.key.column_count()),
@@ -62,6 +63,8 @@ std::function<int()> register_select(CLI::App& app) {
       "  (default)  records whose key MAY be in the filter: every member's record, plus false\n"
       "             positives at about the filter's FPR\n"
       "  --absent   records whose key is CERTAINLY NOT in the filter: the anti-join\n\n"
+      "-o FILE replaces FILE atomically (a temp file renamed over it on success); an existing\n"
+      "character device or FIFO (-o /dev/null to time a run) is written in place, with no temp file.\n\n"
       "Exit status: 0 some record printed (or counted), 1 none, 2 error.\n\n"
       "Examples:\n"
       "  csvbloom select --absent seen.bloom today/*.csv > new-rows.csv\n"
@@ -72,7 +75,7 @@ std::function<int()> register_select(CLI::App& app) {
   cmd->add_flag("--absent", f->absent, "Print the records whose key is certainly NOT in the filter");
   CLI::Option* count = cmd->add_flag("-c,--count", f->count, "Print only the number of such records");
   // --count writes no rows: with -o it would silently leave FILE unwritten.
-  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically) instead of standard output")
+  cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically; a device or FIFO in place) instead of standard output")
       ->excludes(count);
   cmd->add_flag("--no-verify", f->no_verify, "Skip the filter's checksum (huge filters, trusted storage)");
   cmd->add_flag("--no-progress", f->no_progress, "No progress line, even on a terminal");

@@ -70,15 +70,20 @@ void write_filter_json(JsonWriter& w, const BloomFilter& f, const FilterMetadata
       .field("merge_fingerprint", i.merge_fingerprint);
 }
 
+void write_input_head(JsonWriter& w, const std::string& output, const BuildStats& s) {
+  w.field("output", output)
+      .field("files", s.files)
+      .field("bytes", s.bytes)
+      .field("bytes_on_disk", s.bytes_on_disk)
+      .field("rows", s.rows);
+}
+
 std::string stats_json_text(const std::string& output, const BuildStats& s, const BloomFilter& f,
                             const FilterMetadata& m, const FillStats& fill, const std::vector<std::string>& warnings) {
   JsonWriter w;
-  w.begin_object()
-      .field("output", output)
-      .field("files", s.files)
-      .field("bytes", s.bytes)
-      .field("rows", s.rows)
-      .field("keys_inserted", s.keys_inserted)
+  w.begin_object();
+  write_input_head(w, output, s);
+  w.field("keys_inserted", s.keys_inserted)
       .field("bad_rows", s.bad_rows)
       .field("empty_keys", s.empty_keys)
       .field("keys_with_outer_whitespace", s.keys_with_outer_whitespace)

@@ -20,6 +20,9 @@ void print_build_summary(const std::string& output, const BuildStats& s, const B
 // The --stats-json document, `warnings` as printed.
 std::string stats_json_text(const std::string& output, const BuildStats& s, const BloomFilter& f,
                             const FilterMetadata& m, const FillStats& fill, const std::vector<std::string>& warnings);
+// The fields every --stats-json document starts with (build's, add's,
+// dedupe's): output, files, bytes, bytes_on_disk, rows.
+void write_input_head(JsonWriter& w, const std::string& output, const BuildStats& s);
 // Writes `text` to `path` ("-": standard output). Throws Error(io).
 void write_text_file(const std::string& path, const std::string& text);
 // The filter's parameters, shared by `build --stats-json` and `info --json`.

@@ -9,6 +9,7 @@ namespace csvbloom::python {
 
 void register_filter(pybind11::module_& m);
 void register_build(pybind11::module_& m);
+void register_rows(pybind11::module_& m);
 
 // A FilterInfo as the dict `csvbloom info --json` prints (without "file",
 // "file_bytes", "format_version"): the "filter" of build's stats too.

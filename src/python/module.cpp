@@ -13,4 +13,5 @@ PYBIND11_MODULE(_csvbloom, m) {
   csvbloom::python::register_errors(m);
   csvbloom::python::register_filter(m);
   csvbloom::python::register_build(m);
+  csvbloom::python::register_rows(m);
 }

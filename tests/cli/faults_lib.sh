@@ -6,7 +6,7 @@
 
 # sanitized: the binary is an ASan or TSan build (slower: tests use smaller inputs).
 sanitized() {
-  ldd "$CSVBLOOM" 2>/dev/null | grep -qE 'lib(a|t)san' || nm -D "$CSVBLOOM" 2>/dev/null | grep -q '__[at]san_init'
+  [[ $(ldd "$CSVBLOOM" 2>/dev/null) =~ lib(a|t)san ]] || [[ $(nm -D "$CSVBLOOM" 2>/dev/null) =~ __[at]san_init ]]
 }
 
 # make_big_csv FILE ROWS: a CSV of ROWS rows (~70 bytes each) keyed by email,
@@ -122,7 +122,7 @@ dead_temps() {
 # no_crash_output: the last expect_exit's stderr has no sign of a crash or a
 # sanitizer report.
 no_crash_output() {
-  if grep -qE 'Segmentation|Aborted|core dumped|Sanitizer|runtime error:|terminate called' "$WORK/err"; then
+  if stderr_has REGEX 'Segmentation|Aborted|core dumped|Sanitizer|runtime error:|terminate called'; then
     fail "crash output: $(grep -m3 -E 'Segmentation|Aborted|core dumped|Sanitizer|runtime error:|terminate called' "$WORK/err")"
   else
     pass

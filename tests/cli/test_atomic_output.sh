@@ -85,7 +85,7 @@ handler_ready() {
   mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
   [ -n "$mask" ] && (( (16#$mask >> ($2 - 1)) & 1 )) || return 1
   [ -n "$(find . -maxdepth 1 -name '.out.bloom.tmp-*')" ] && return 0
-  find "/proc/$1/fd" -mindepth 1 -printf '%l\n' 2>/dev/null | grep -qF "$PWD/#"
+  has_open_file "$1" "$PWD/#*"
 }
 interrupt() {  # SIGNAL SIGNUM EXIT_CODE
   local sig=$1 num=$2 want=$3 pid rc i

@@ -17,7 +17,7 @@
 # out-of-range key columns, --fpr 0/1.5/nan, --capacity 0, -j 0:
 # tests/cli/test_errors.sh and test_inputs.sh.)
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 
 B=(build -q --no-progress --key email --bits 1048576 --hashes 4)
 

@@ -9,7 +9,7 @@
 # query --no-verify skips the payload checksum by design: it accepts payload
 # flips (and answers from the damaged bits) but still rejects a bad header size.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 
 printf 'id,email\n' >in.csv
 for i in $(seq 1 200); do echo "$i,user$i@example.org"; done >>in.csv
@@ -44,7 +44,7 @@ rejected() {
   local file=$1; shift
   expect_exit 2 "$@"
   expect_err_contains "corrupt"
-  expect_err_contains "$(basename "$file")"
+  expect_err_contains "${file##*/}"
   no_crash_output
 }
 n=0

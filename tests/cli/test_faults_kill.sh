@@ -13,7 +13,7 @@
 # number of bytes up to 90% of the filter. The points come from bash's RANDOM
 # seeded with FAULT_SEED (printed, so a failure can be replayed).
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 
 seed=${FAULT_SEED:-$RANDOM}
 echo "FAULT_SEED=$seed"

@@ -13,7 +13,7 @@
 # (Missing, unreadable and directory inputs, listed all at once:
 # tests/cli/test_errors.sh and test_inputs.sh.)
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 
 seed=${FAULT_SEED:-$RANDOM}
 echo "FAULT_SEED=$seed"

@@ -12,7 +12,7 @@
 # at its default disposition for the child (env --default-signal): a shell
 # without job control would otherwise start it with SIGINT ignored.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 
 seed=${FAULT_SEED:-$RANDOM}
 echo "FAULT_SEED=$seed"

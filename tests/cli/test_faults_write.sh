@@ -1,9 +1,12 @@
 # Write failures: each is a clear error naming the problem, exit 2, the old
 # output byte-identical and no temp file left.
-#  - -o naming a device, a symbolic link or a FIFO: refused before any work
-#    (the temp file would be renamed over it: as root, `-o /dev/full` would
-#    replace /dev/full with a regular file). /dev/full itself is only tried as
-#    an unprivileged user; as root a private device node stands in for it;
+#  - a filter's -o naming a device, a symbolic link or a FIFO: refused before
+#    any work (the temp file would be renamed over it: as root, `-o /dev/full`
+#    would replace /dev/full with a regular file). /dev/full itself is only
+#    tried as an unprivileged user; as root a private device node stands in;
+#  - rows (select -o, dedupe -o) to /dev/null, /dev/full or a FIFO: written in
+#    place, the device or FIFO left as it was; a symbolic link or a directory
+#    refused;
 #  - stdout that can't be written (query, info, --stats-json - to /dev/full);
 #  - a directory the user can't write (as nobody via setpriv when run as
 #    root), and a read-only bind mount (EROFS; needs mount namespaces);
@@ -15,7 +18,7 @@
 # counted. (A missing or file-as-directory output directory and a 0555
 # directory as a normal user: tests/cli/test_atomic_output.sh.)
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 
 printf 'id,email\n1,a@example.org\n2,b@example.org\n' >in.csv
 printf 'id,email\n1,old@example.org\n' >old.csv
@@ -74,6 +77,54 @@ refused_output dev/to-file.bloom "symbolic link"
 same_file target.bloom old.bloom "the symbolic link's target"
 mkfifo dev/out.fifo
 refused_output dev/out.fifo "FIFO"
+
+# ---- rows to a device or FIFO: written in place ----
+# select -o and dedupe -o write to an existing character device or FIFO
+# directly (`-o /dev/null` times a pipeline); a symbolic link or a directory
+# is still refused, and so is dedupe --save (a filter) on a device.
+printf 'id,email\n1,a@example.org\n2,b@example.org\n3,a@example.org\n' >dup.csv
+"$CSVBLOOM" build -q -o rows.bloom --key email --capacity 100 in.csv
+"$CSVBLOOM" select -q rows.bloom dup.csv >want-select.csv
+"$CSVBLOOM" dedupe -q --key email dup.csv >want-dedupe.csv
+check "[ \$(wc -l <want-select.csv) -eq 4 ] && [ \$(wc -l <want-dedupe.csv) -eq 3 ]" "select/dedupe to stdout: not the rows expected"
+for cmd in "select -q rows.bloom" "dedupe -q --key email"; do
+  # shellcheck disable=SC2086
+  expect_exit 0 "$CSVBLOOM" $cmd -o /dev/null dup.csv
+  check "[ ! -s '$WORK/out' ]" "$cmd -o /dev/null printed rows on stdout"
+  check "[ -c /dev/null ]" "$cmd -o /dev/null: /dev/null is no longer a character device"
+  check "[ -z \"\$(find /dev -maxdepth 1 -name '.null.tmp-*')\" ]" "$cmd -o /dev/null made a temp file in /dev"
+  # shellcheck disable=SC2086
+  expect_exit 2 "$CSVBLOOM" $cmd -o /dev/full dup.csv
+  expect_err_contains "/dev/full"
+  expect_err_contains "No space left on device"
+  check "[ -c /dev/full ]" "$cmd -o /dev/full: /dev/full is no longer a character device"
+  # A FIFO: the rows reach its reader, byte for byte. (If the command fails
+  # before opening the FIFO, the reader is still blocked in open: kill it.)
+  mkfifo dev/rows.fifo
+  cat dev/rows.fifo >got.csv &
+  reader=$!
+  set +e
+  # shellcheck disable=SC2086
+  "$CSVBLOOM" $cmd -o dev/rows.fifo dup.csv 2>"$WORK/err"
+  rc=$?
+  set -e
+  [ "$rc" -eq 0 ] || kill "$reader" 2>/dev/null || true
+  wait "$reader" || true
+  check "[ $rc -eq 0 ]" "$cmd -o dev/rows.fifo: exit $rc, want 0: $(head -c 300 "$WORK/err")"
+  same_file got.csv "want-${cmd%% *}.csv" "$cmd -o FIFO"
+  check "[ -p dev/rows.fifo ]" "$cmd -o dev/rows.fifo: no longer a FIFO"
+  rm -f dev/rows.fifo got.csv
+  no_temp_files dev
+  # shellcheck disable=SC2086
+  expect_exit 2 "$CSVBLOOM" $cmd -o dev/link.bloom dup.csv
+  expect_err_contains "symbolic link"
+  check "[ -L dev/link.bloom ]" "$cmd -o dev/link.bloom: the symbolic link was replaced"
+  # shellcheck disable=SC2086
+  expect_exit 2 "$CSVBLOOM" $cmd -o dev dup.csv
+  expect_err_contains "a directory"
+done
+expect_exit 2 "$CSVBLOOM" dedupe -q --key email --save /dev/null -o /dev/null dup.csv
+expect_err_contains "character device"
 
 # ---- stdout that can't be written ----
 expect_exit 0 "$CSVBLOOM" build -q -o out.bloom --key email --capacity 100 in.csv

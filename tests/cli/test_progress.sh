@@ -33,9 +33,10 @@ printf 'id,email\n1,a@x\n2,"b@x\n' > bad.csv
 python3 - stats.json <<'PY' || fail "stats.json lacks documented fields"
 import json, sys
 s = json.load(open(sys.argv[1]))
-for k in ["output", "files", "bytes", "rows", "keys_inserted", "bad_rows", "empty_keys", "seconds",
+for k in ["output", "files", "bytes", "bytes_on_disk", "rows", "keys_inserted", "bad_rows", "empty_keys", "seconds",
           "bytes_per_second", "rows_per_second", "first_bad_rows", "filter"]:
     assert k in s, k
+assert s["bytes_on_disk"] == s["bytes"], s  # plain inputs: the same bytes
 assert s["files"] == 2 and s["rows"] == 20002 and s["keys_inserted"] == 20001 and s["bad_rows"] == 1, s
 assert s["first_bad_rows"][0]["file"].endswith("bad.csv") and s["first_bad_rows"][0]["line"] == 3, s
 f = s["filter"]

@@ -7,7 +7,7 @@
 # last, registered its own, so an interrupted `dedupe --save S` left
 # .S.tmp-PID-* behind (and without -o too: nobody registered the --save one).
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 
 printf 'id,key\n1,a\n' >seed.csv
 expect_exit 0 "$CSVBLOOM" build -q -o f.bloom --key key --capacity 100 seed.csv
@@ -21,7 +21,7 @@ cp s.bloom s.orig
 # creating (and protecting) every output's temp file. (The temp files are
 # unnamed where O_TMPFILE works, so their names can't be waited for.)
 reading_fifo() {
-  ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'in\.fifo'
+  has_open_file "$1" '*/in.fifo'
 }
 # interrupt SIG NUM "TEMPS..." ARGS...: runs csvbloom ARGS on in.fifo (kept
 # open, so it never ends), waits until it catches SIG and reads in.fifo,

@@ -14,7 +14,7 @@
 #    (SKIP_RETURN_CODE).
 #    CSVBLOOM_TEST_BIG_FILTER=0 skips it on purpose.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/faults_lib.sh"
+source "$SRC/tests/cli/faults_lib.sh"
 skipped=()
 skip() { echo "SKIPPED: $*"; skipped+=("$*"); }  # for want of resources: exit 77 at the end
 note() { echo "not applicable: $*"; }            # by design for this build: no effect on the status

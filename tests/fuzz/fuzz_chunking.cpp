@@ -32,19 +32,16 @@
 
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
+#include "fuzz_harness.hpp"
 #include "reference_csv.hpp"
 
 using namespace csvbloom;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-  std::fprintf(stderr, "fuzz_chunking: %s\n", what.c_str());
-  std::abort();
-}
+using fuzz_harness::fail;
 
-int g_memfd = -1, g_gz_memfd = -1;
-std::string g_path, g_gz_path;
+fuzz_harness::MemFile g_file, g_gz_file;
 
 std::string gzip_member(std::string_view data) {
   z_stream z{};
@@ -74,7 +71,7 @@ struct Outcome {
   ErrorKind kind{};
   std::string error;         // what(), for failed builds
   std::uint64_t error_line{0};
-  std::vector<std::uint64_t> words;
+  std::uint64_t words{0};  // fuzz_harness::words_digest of the filter
   std::uint64_t rows{0}, bad_rows{0}, empty_keys{0}, keys_inserted{0}, bytes{0};
   std::vector<std::uint64_t> bad_lines;  // of the reported bad rows, in input order
 
@@ -97,7 +94,7 @@ Outcome build(const BuildOptions& opt) {
     o.keys_inserted = s.keys_inserted;
     o.bytes = s.bytes;
     for (const auto& b : s.first_bad_rows) o.bad_lines.push_back(b.line);
-    o.words.assign(f.words().begin(), f.words().end());
+    o.words = fuzz_harness::words_digest(f);
   } catch (const Error& e) {
     o.kind = e.kind();
     o.error = e.what();
@@ -110,7 +107,8 @@ Outcome build(const BuildOptions& opt) {
 // file's name in messages and the header's unterminated quote, which the
 // stream path calls bad CSV and planning an I/O error.
 void check_gzip_same(const Outcome& plain, Outcome gz, const std::string& config) {
-  for (std::size_t at; (at = gz.error.find(g_gz_path)) != std::string::npos;) gz.error.replace(at, g_gz_path.size(), g_path);
+  const std::string& gz_path = g_gz_file.path();
+  for (std::size_t at; (at = gz.error.find(gz_path)) != std::string::npos;) gz.error.replace(at, gz_path.size(), g_file.path());
   const bool header_quote = gz.error.find("unterminated quote in the first record") != std::string::npos;
   if (gz.ok != plain.ok || gz.error != plain.error || (gz.kind != plain.kind && !header_quote) ||
       gz.error_line != plain.error_line || gz.words != plain.words || gz.rows != plain.rows ||
@@ -125,7 +123,7 @@ struct Prediction {
   ErrorKind kind{};
   std::string error_contains;
   std::uint64_t error_line{0};
-  std::vector<std::uint64_t> words;
+  std::uint64_t words{0};  // fuzz_harness::words_digest of the filter
   std::uint64_t rows{0}, bad_rows{0}, empty_keys{0}, keys_inserted{0};
 };
 
@@ -163,7 +161,7 @@ Prediction predict(std::string_view file, const BuildOptions& opt) {
       p.error_contains = "is empty, but a header is expected";
     }
     BloomFilter f(params());
-    p.words.assign(f.words().begin(), f.words().end());
+    p.words = fuzz_harness::words_digest(f);
     return p;
   }
   const std::uint32_t first_fields = static_cast<std::uint32_t>(ref.records[0].fields.size());
@@ -211,7 +209,7 @@ Prediction predict(std::string_view file, const BuildOptions& opt) {
     bad(ref.unterminated_offset, "unterminated quote");
   }
   p.keys_inserted = p.rows - p.bad_rows - p.empty_keys;
-  p.words.assign(f.words().begin(), f.words().end());
+  p.words = fuzz_harness::words_digest(f);
   return p;
 }
 
@@ -235,74 +233,33 @@ void check_against(const Prediction& p, const Outcome& o, const std::string& con
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  g_memfd = ::memfd_create("fuzz_chunking", MFD_CLOEXEC);
-  if (g_memfd < 0) fail("memfd_create");
-  g_path = "/proc/self/fd/" + std::to_string(g_memfd);
-  g_gz_memfd = ::memfd_create("fuzz_chunking_gz", MFD_CLOEXEC);
-  if (g_gz_memfd < 0) fail("memfd_create");
-  g_gz_path = "/proc/self/fd/" + std::to_string(g_gz_memfd);
+  g_file.open("fuzz_chunking");
+  g_gz_file.open("fuzz_chunking_gz");
   return 0;
 }
 
-// Byte 0: bit 0 header, bit 1 allow_ragged, bit 2 on_error skip, bits 3-4 key
-// columns ({1}, {2}, {2,1}, {1,1}), bit 5 trim, bit 6 lowercase, bit 7 quote
-// ' instead of ". Byte 1: bits 0-1 delimiter (, ; \t |), bits 2-7 the thread
-// splits (below).
+// Bytes 0 and 1: the options and thread splits (fuzz_harness.hpp).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
-  static const char kDelims[] = {',', ';', '\t', '|'};
-  static const std::vector<std::uint32_t> kColumns[] = {{1}, {2}, {2, 1}, {1, 1}};
-  BuildOptions opt;
-  opt.inputs = {g_path};
-  opt.key.dialect.has_header = data[0] & 1;
-  opt.allow_ragged = data[0] & 2;
-  opt.on_error = (data[0] & 4) ? OnError::skip : OnError::fail;
-  for (auto c : kColumns[(data[0] >> 3) & 3]) opt.key.columns.push_back(KeyColumn{"", c});
-  opt.key.normalization.trim = data[0] & 0x20;
-  opt.key.normalization.lowercase = data[0] & 0x40;
-  opt.key.dialect.quote = (data[0] & 0x80) ? '\'' : '"';
-  opt.key.dialect.delimiter = kDelims[data[1] & 3];
+  const BuildOptions opt = fuzz_harness::options_of(data, g_file.path());
   const std::string_view file(reinterpret_cast<const char*>(data + 2), size - 2);
 
-  if (::ftruncate(g_memfd, 0) != 0) fail("ftruncate");
-  if (!file.empty() && ::pwrite(g_memfd, file.data(), file.size(), 0) != static_cast<ssize_t>(file.size()))
-    fail("pwrite");
+  g_file.replace(file);
 
   const std::string gz = gzip_member(file.substr(0, file.size() / 2)) + gzip_member(file.substr(file.size() / 2));
-  if (::ftruncate(g_gz_memfd, 0) != 0) fail("ftruncate");
-  if (::pwrite(g_gz_memfd, gz.data(), gz.size(), 0) != static_cast<ssize_t>(gz.size())) fail("pwrite");
+  g_gz_file.replace(gz);
 
   const Prediction want = predict(file, opt);
-  // Three builds per input, one per chunk size, with the thread split and
-  // queue size taken from byte 1 so that across inputs every combination of
-  // chunk {16, 64, 1 MiB} x readers 1..3 x workers 0..2 x queue 1..2 runs.
-  // (Nine builds per input would cover them all each time, but each build is
-  // a handful of thread hand-offs: on two busy cores, scheduling latency, not
-  // CPU, would set the pace.) Each build is checked against the reference, so
-  // all of them give the same words.
-  struct Split {
-    std::size_t chunk;
-    unsigned readers, workers;
-    std::size_t queue;
-  };
-  Split splits[3];
-  static const std::size_t kChunks[] = {16, 64, 1u << 20};
-  for (unsigned i = 0; i < 3; ++i)
-    splits[i] = {kChunks[i], 1 + ((data[1] >> 2) + i) % 3, ((data[1] >> 4) + 2 * i) % 3,
-                 1 + (((data[1] >> 6) + i) & 1)};
+  // Three builds per input (fuzz_harness::splits_of), each checked against
+  // the reference, so all of them give the same words.
   std::optional<Outcome> first;
-  for (const Split& s : splits) {
-    BuildOptions o = opt;
-    o.chunk_bytes = s.chunk;
-    o.readers = s.readers;
-    o.workers = s.workers;
-    o.queue_batches = s.queue;
+  for (const fuzz_harness::Split& split : fuzz_harness::splits_of(data[1])) {
+    const BuildOptions o = split.applied_to(opt);
     const Outcome got = build(o);
-    const std::string config = "chunk " + std::to_string(s.chunk) + " readers " + std::to_string(s.readers) +
-                               " workers " + std::to_string(s.workers) + " queue " + std::to_string(s.queue);
+    const std::string config = split.describe();
     check_against(want, got, config);
     BuildOptions z = o;
-    z.inputs = {g_gz_path};
+    z.inputs = {g_gz_file.path()};
     check_gzip_same(got, build(z), config);
     if (!first) {
       first = got;
@@ -319,7 +276,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // keys), every count doubled, the same first error, and the second copy's
   // bad rows on the same lines as the first's.
   BuildOptions twice = opt;
-  twice.inputs = {g_path, g_path};
+  twice.inputs = {g_file.path(), g_file.path()};
   twice.chunk_bytes = 1u << 20;
   twice.readers = 1;
   twice.workers = 0;

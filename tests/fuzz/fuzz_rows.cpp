@@ -28,19 +28,16 @@
 
 #include "csvbloom/error.hpp"
 #include "csvbloom/rows.hpp"
+#include "fuzz_harness.hpp"
 #include "reference_csv.hpp"
 
 using namespace csvbloom;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-  std::fprintf(stderr, "fuzz_rows: %s\n", what.c_str());
-  std::abort();
-}
+using fuzz_harness::fail;
 
-int g_memfd = -1;
-std::string g_path;
+fuzz_harness::MemFile g_file;
 
 FilterParams params() {
   FilterParams p;
@@ -180,48 +177,23 @@ void check(const std::string& what, const Outcome& got, bool want_ok, bool bad_r
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  g_memfd = ::memfd_create("fuzz_rows", MFD_CLOEXEC);
-  if (g_memfd < 0) fail("memfd_create");
-  g_path = "/proc/self/fd/" + std::to_string(g_memfd);
+  g_file.open("fuzz_rows");
   return 0;
 }
 
-// Byte 0: bit 0 header, bit 1 allow_ragged, bit 2 on_error skip, bits 3-4 key
-// columns ({1}, {2}, {2,1}, {1,1}), bit 5 trim, bit 6 lowercase, bit 7 quote
-// ' instead of ". Byte 1: bits 0-1 delimiter (, ; \t |), bits 2-7 the thread
-// splits (as fuzz_chunking.cpp).
+// Bytes 0 and 1: the options and thread splits (fuzz_harness.hpp).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
-  static const char kDelims[] = {',', ';', '\t', '|'};
-  static const std::vector<std::uint32_t> kColumns[] = {{1}, {2}, {2, 1}, {1, 1}};
-  BuildOptions opt;
-  opt.inputs = {g_path};
-  opt.key.dialect.has_header = data[0] & 1;
-  opt.allow_ragged = data[0] & 2;
-  opt.on_error = (data[0] & 4) ? OnError::skip : OnError::fail;
-  for (auto c : kColumns[(data[0] >> 3) & 3]) opt.key.columns.push_back(KeyColumn{"", c});
-  opt.key.normalization.trim = data[0] & 0x20;
-  opt.key.normalization.lowercase = data[0] & 0x40;
-  opt.key.dialect.quote = (data[0] & 0x80) ? '\'' : '"';
-  opt.key.dialect.delimiter = kDelims[data[1] & 3];
+  const BuildOptions opt = fuzz_harness::options_of(data, g_file.path());
   const std::string_view file(reinterpret_cast<const char*>(data + 2), size - 2);
 
-  if (::ftruncate(g_memfd, 0) != 0) fail("ftruncate");
-  if (!file.empty() && ::pwrite(g_memfd, file.data(), file.size(), 0) != static_cast<ssize_t>(file.size()))
-    fail("pwrite");
+  g_file.replace(file);
 
   const Prediction want = predict(file, opt);
   const BloomFilter empty(params());
-  static const std::size_t kChunks[] = {16, 64, 1u << 20};
-  for (unsigned i = 0; i < 3; ++i) {
-    BuildOptions o = opt;
-    o.chunk_bytes = kChunks[i];
-    o.readers = 1 + ((data[1] >> 2) + i) % 3;
-    o.workers = ((data[1] >> 4) + 2 * i) % 3;
-    o.queue_batches = 1 + (((data[1] >> 6) + i) & 1);
-    const std::string config = "chunk " + std::to_string(o.chunk_bytes) + " readers " + std::to_string(o.readers) +
-                               " workers " + std::to_string(o.workers) + " queue " +
-                               std::to_string(o.queue_batches);
+  for (const fuzz_harness::Split& split : fuzz_harness::splits_of(data[1])) {
+    const BuildOptions o = split.applied_to(opt);
+    const std::string config = split.describe();
     const Outcome sel = run([&](StringSink& s) {
       select_rows(o, empty, static_cast<std::uint32_t>(o.key.columns.size()), SelectMode::absent, &s);
     });

@@ -39,3 +39,41 @@ def write_people(path, rows=500):
         lines.append(f"{i},{first},{last},{email},{city}")
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def interrupt_while_feeding(fifo, call, header, row):
+    """Runs `call` (Python source using csvbloom) in a child interpreter that
+    reads `fifo`, feeds the FIFO with `header` then `row` over and over,
+    sends SIGINT once 4 MiB are written (more than the pipe and one chunk can
+    hold, so the call is certainly running), and returns the child's exit
+    code: 42 when the call raised KeyboardInterrupt, 0 when it returned. The
+    call never ends on its own (the FIFO stays open while fed): only the
+    cancel flag ends it; past 1 GiB the feeding stops, so a call that ignores
+    the signal ends with 0."""
+    import signal
+    import sys
+    import textwrap
+
+    child = textwrap.dedent(f"""
+        import sys, csvbloom
+        try:
+            {call}
+        except KeyboardInterrupt:
+            sys.exit(42)
+        sys.exit(0)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", child], env=os.environ)
+    with open(fifo, "wb") as w:
+        w.write(header)
+        written = 0
+        try:
+            while True:
+                w.write(row)
+                written += len(row)
+                if written >= 4 << 20 and proc.poll() is None and written - len(row) < 4 << 20:
+                    proc.send_signal(signal.SIGINT)
+                if written > 1 << 30:
+                    break
+        except BrokenPipeError:
+            pass
+    return proc.wait(timeout=120)

@@ -15,12 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "test_bytes.hpp"
 #include "core/filter/filter_impl.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/filter.hpp"
 #include "csvbloom/math.hpp"
 
 using namespace csvbloom;
+using csvbloom::test::same_words;
 
 namespace {
 
@@ -56,11 +58,6 @@ FilterParams sized(Layout layout, std::uint64_t n, double fpr) {
   p.bits = s.bits;
   p.hashes = s.hashes;
   return p;
-}
-
-bool same_words(const BloomFilter& a, const BloomFilter& b) {
-  return a.words().size() == b.words().size() &&
-         std::equal(a.words().begin(), a.words().end(), b.words().begin());
 }
 
 std::string merge_error(BloomFilter& a, const BloomFilter& b) {
@@ -209,6 +206,31 @@ TEST_CASE("insert_batch sets the bits of insert() for every hash count (unrolled
     batched.insert_batch(keys.data(), keys.size());
     CHECK(same_words(single, batched));
   }
+}
+
+TEST_CASE("contains_batch answers as may_contain for every hash count (unrolled k and the generic loop)",
+          "[filter]") {
+  const auto members = member_hashes(3000, 7, kDefaultSeed);
+  const auto others = non_member_hashes(20000, 8, kDefaultSeed);
+  for (std::uint32_t k = 1; k <= 20; ++k)
+    for (Layout layout : {Layout::blocked512, Layout::classic}) {
+      INFO("k = " << k);
+      FilterParams p;
+      p.layout = layout;
+      p.bits = 1u << 15;  // small: many false positives, so both answers occur
+      p.hashes = k;
+      BloomFilter f(p);
+      f.insert_batch(members.data(), members.size());
+      std::unique_ptr<bool[]> out(new bool[others.size()]);
+      f.contains_batch(others.data(), others.size(), out.get());
+      std::size_t yes = 0;
+      for (std::size_t i = 0; i < others.size(); ++i) {
+        REQUIRE(out[i] == f.may_contain(others[i]));
+        yes += out[i];
+      }
+      CHECK(yes > 0);
+      CHECK(yes < others.size());
+    }
 }
 
 TEST_CASE("measured FPR matches expected_fpr at 1%", "[filter]") {

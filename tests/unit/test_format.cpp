@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "test_bytes.hpp"
 #include "temp_dir.hpp"
 #include "core/filter/format_detail.hpp"
 #include "csvbloom/error.hpp"
@@ -31,6 +32,7 @@
 #include "csvbloom/math.hpp"
 
 using namespace csvbloom;
+using csvbloom::test::same_words;
 using csvbloom::detail::serialize_header;  // writer plumbing, not public API
 namespace fs = std::filesystem;
 
@@ -125,10 +127,6 @@ std::pair<ErrorKind, std::string> load_error(const std::string& path, bool verif
     return {e.kind(), e.what()};
   }
   return {ErrorKind::cancelled, "accepted"};
-}
-
-bool same_words(const BloomFilter& a, const BloomFilter& b) {
-  return a.words().size() == b.words().size() && std::equal(a.words().begin(), a.words().end(), b.words().begin());
 }
 
 }  // namespace

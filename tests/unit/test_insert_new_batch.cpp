@@ -14,11 +14,14 @@
 using namespace csvbloom;
 
 TEST_CASE("insert_new_batch equals may_contain then insert, in order", "[filter]") {
+  // Every k from 1 to 16 (the unrolled probe loops, 3-14) and 20 (the generic one).
+  for (std::uint32_t k : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u, 20u})
   for (Layout layout : {Layout::blocked512, Layout::classic}) {
+    INFO("k = " << k);
     FilterParams p;
     p.layout = layout;
     p.bits = 512 * 64;  // small: plenty of false positives to disagree on
-    p.hashes = 4;
+    p.hashes = k;
     BloomFilter batched(p), single(p);
     std::mt19937_64 rng(7);
     std::vector<KeyHash> keys;

@@ -7,11 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "test_bytes.hpp"
 #include "core/csv/key_builder.hpp"
 #include "core/csv/record_splitter.hpp"
 #include "csvbloom/key_spec.hpp"
 
 using namespace csvbloom;
+using csvbloom::test::le32;
 
 namespace {
 
@@ -21,11 +23,6 @@ std::string normalized(std::string s, Normalization n) {
   char* e = b + s.size() - 1;
   normalize_field(b, e, n);
   return std::string(b, e);
-}
-
-std::string le32(std::uint32_t n) {
-  return std::string{static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
-                     static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
 }
 
 // build_key on the first record of `row` with the given key columns.

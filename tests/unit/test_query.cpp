@@ -10,17 +10,14 @@
 #include <fstream>
 #include <string>
 
+#include "test_bytes.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/query.hpp"
 
 using namespace csvbloom;
+using csvbloom::test::le32;
 
 namespace {
-
-std::string le32(std::uint32_t n) {
-  return std::string{static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
-                     static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
-}
 
 KeySpec spec(std::size_t columns, Normalization n = {}, char delimiter = ',') {
   KeySpec k;

@@ -485,15 +485,18 @@ using csvbloom::Normalization;
 
 struct LoopResult {
   std::vector<std::string> keys;
+  std::vector<std::string> row_bytes;  // rows mode: each record's bytes, as the batch holds them
   std::uint64_t rows{0}, empty_keys{0}, bad_rows{0};
   const char* stop{nullptr};
   bool operator==(const LoopResult&) const = default;
 };
 
 LoopResult parse_loop(const char* b, const char* until, const char* e, const std::vector<std::uint32_t>& cols,
-                      std::uint32_t expected, Normalization norm, char delim, char quote, bool fast) {
+                      std::uint32_t expected, Normalization norm, char delim, char quote, bool fast,
+                      bool rows = false) {
   RecordSplitter sp(delim, quote, cols);
   KeyBatch batch;
+  batch.keep_rows(rows);
   CleanParseCounts counts;
   const CleanParseContext ctx{delim, quote, expected, ~0ull, norm};
   LoopResult out;
@@ -510,6 +513,7 @@ LoopResult parse_loop(const char* b, const char* until, const char* e, const std
       continue;
     }
     ++out.rows;
+    const char* const p_record = p;
     if (r.state == RecordState::unterminated_quote) {
       ++out.bad_rows;
       p = e;
@@ -520,11 +524,19 @@ LoopResult parse_loop(const char* b, const char* until, const char* e, const std
       ++out.bad_rows;
       continue;
     }
-    if (!append_key(sp, quote, norm, batch)) ++out.empty_keys;
+    const bool appended = append_key(sp, quote, norm, batch);
+    if (!appended) ++out.empty_keys;
+    if (rows) {  // as read_records does
+      if (!appended) batch.commit_key(0);
+      batch.add_row(p_record, p);
+    }
   }
+  batch.flush_rows();
   out.rows += counts.rows;
   out.empty_keys += counts.empty_keys;
   for (std::size_t i = 0; i < batch.key_count(); ++i) out.keys.emplace_back(batch.key_data(i), batch.key_size(i));
+  if (rows)
+    for (std::size_t i = 0; i < batch.key_count(); ++i) out.row_bytes.emplace_back(batch.row_data(i), batch.row_size(i));
   out.stop = p;
   return out;
 }
@@ -578,6 +590,15 @@ TEST_CASE("structural parser: same keys, rows and bad rows as RecordSplitter alo
     REQUIRE(fast.empty_keys == slow.empty_keys);
     REQUIRE(fast.stop == slow.stop);
     REQUIRE(fast.keys == slow.keys);
+    // Rows mode (select, dedupe): one key per record, an empty one included,
+    // and each record's own bytes, whether the fast path or the splitter took it.
+    const LoopResult fast_rows = parse_loop(b, until, e, cols, expected, norm, delim, quote, true, true);
+    const LoopResult slow_rows = parse_loop(b, until, e, cols, expected, norm, delim, quote, false, true);
+    REQUIRE(fast_rows.rows == slow.rows);
+    REQUIRE(fast_rows.stop == slow.stop);
+    REQUIRE(fast_rows.keys.size() == fast_rows.rows - fast_rows.bad_rows);
+    REQUIRE(fast_rows.keys == slow_rows.keys);
+    REQUIRE(fast_rows.row_bytes == slow_rows.row_bytes);
   }
 }
 

@@ -33,10 +33,7 @@ class Deduplicator final : public BatchConsumer {
     const std::size_t n = keys.key_count();
     std::size_t run_begin = 0, run_end = 0;  // a run of kept records [run_begin, run_end)
     auto flush = [&] {
-      if (sink_ && run_end > run_begin) {
-        const char* p = keys.row_data(run_begin);
-        sink_->write({p, static_cast<std::size_t>(keys.row_data(run_end - 1) + keys.row_size(run_end - 1) - p)});
-      }
+      if (sink_ && run_end > run_begin) sink_->write(row_run(keys, run_begin, run_end));
     };
     if (n > new_capacity_) {
       was_new_.reset(new bool[n]);

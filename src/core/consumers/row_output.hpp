@@ -16,11 +16,10 @@ namespace csvbloom::detail {
 
 inline bool ends_line(std::string_view s) noexcept { return !s.empty() && (s.back() == '\n' || s.back() == '\r'); }
 
-// Appends row i of `keys` to `out`, ending it with '\n' when it has no line end.
-inline void append_row_to(std::string& out, const KeyBatch& keys, std::size_t i) {
-  const std::string_view row(keys.row_data(i), keys.row_size(i));
-  out.append(row);
-  if (!ends_line(row)) out.push_back('\n');
+// Rows [first, end) of `keys` (end > first): they lie back to back in its row arena.
+inline std::string_view row_run(const KeyBatch& keys, std::size_t first, std::size_t end) noexcept {
+  const char* p = keys.row_data(first);
+  return {p, static_cast<std::size_t>(keys.row_data(end - 1) + keys.row_size(end - 1) - p)};
 }
 
 class HeaderGate {

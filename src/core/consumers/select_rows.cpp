@@ -1,8 +1,9 @@
 // select_rows.cpp: `select` as a pipeline consumer (csvbloom/rows.hpp).
 // Parallel step: hash the batch's keys, probe the read-only filter in bulk
-// (contains_batch prefetches), and copy the chosen records into the batch's
-// output; serial step, in input order: write it. The filter is only read, so
-// the workers share it without locks.
+// (contains_batch prefetches), and note the chosen records as runs of
+// adjacent rows; serial step, in input order: write each run straight from
+// the batch's row arena (no copy: when most rows are chosen, a batch is one
+// write). The filter is only read, so the workers share it without locks.
 #include <memory>
 
 #include "core/consumers/hash_keys.hpp"
@@ -34,12 +35,25 @@ class RowSelector final : public BatchConsumer {
     }
     filter_.contains_batch(b.hashes.data(), n, hits.get());
     std::uint64_t chosen = 0;
+    std::size_t first = 0;
+    bool open = false;  // a run [first, i) is open
     for (std::size_t i = 0; i < n; ++i) {
       const bool member = hits[i] && keys.key_size(i) != 0;  // an empty key is never a member
-      if (member == absent_) continue;
+      if (member == absent_) {
+        if (open) b.runs.push_back({first, i, false});
+        open = false;
+        continue;
+      }
       ++chosen;
-      if (sink_) append_row_to(b.out, keys, i);
+      if (!sink_) continue;
+      if (!open) first = i;
+      open = true;
+      if (!ends_line({keys.row_data(i), keys.row_size(i)})) {  // a last record without a line end
+        b.runs.push_back({first, i + 1, true});
+        open = false;
+      }
     }
+    if (open) b.runs.push_back({first, n, false});
     b.tally = chosen;
   }
 
@@ -47,7 +61,11 @@ class RowSelector final : public BatchConsumer {
     header_.on_batch(b);
     written_ += b.tally;
     total_ += b.keys.key_count();
-    if (sink_ && !b.out.empty()) sink_->write(b.out);
+    if (!sink_) return;
+    for (const Batch::RowRun& r : b.runs) {
+      sink_->write(row_run(b.keys, r.first, r.end));
+      if (r.newline) sink_->write("\n");
+    }
   }
 
   std::uint64_t written() const noexcept { return written_; }

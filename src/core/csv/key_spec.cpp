@@ -12,7 +12,12 @@ std::string KeySpec::describe() const {
   std::string s;
   for (const auto& c : columns) {
     if (!s.empty()) s += '+';
-    s += c.by_name() ? c.name : "#" + std::to_string(c.index);
+    if (c.by_name()) {
+      s += c.name;
+    } else {  // (not "#" + to_string(): GCC 12 warns falsely on it, -Wrestrict, its bug 105329)
+      s += '#';
+      s += std::to_string(c.index);
+    }
   }
   return s;
 }

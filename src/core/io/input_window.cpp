@@ -40,7 +40,9 @@ void InputWindow::attach(DecodedStream& source) {
 }
 
 void InputWindow::reserve(std::size_t need) {
-  if (need > capacity_) grow_array(data_, capacity_, borrowed_ ? 0 : len_, need, 1u << 20);
+  // From 64 KiB: a small file (or a fuzz input) needs no more, and a chunk
+  // of a large one reserves its whole size at once (one allocation either way).
+  if (need > capacity_) grow_array(data_, capacity_, borrowed_ ? 0 : len_, need, 64u << 10);
   if (!borrowed_) buf_ = data_.get();
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/common/grow_array.hpp"
 #include "core/io/decoded_stream.hpp"
 #include "core/io/stream_decoder.hpp"
 
@@ -63,7 +64,7 @@ class InputWindow {
   std::uint64_t file_size_{0};
   std::uint64_t base_{0};
   std::size_t len_{0}, capacity_{0};
-  std::unique_ptr<char[]> data_;
+  Buffer<char> data_;
   const char* buf_{nullptr};  // data_, or a borrowed decoded window's bytes
   std::string path_;
   std::unique_ptr<StreamDecoder> decoder_;  // streams only

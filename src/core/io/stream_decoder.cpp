@@ -35,6 +35,21 @@ Compression detect_compression(const unsigned char* p, std::size_t n) noexcept {
   return Compression::none;
 }
 
+std::uint64_t declared_decoded_size(int fd, std::uint64_t file_size, Compression c) noexcept {
+  unsigned char b[18];  // a zstd frame header is at most 18 bytes (RFC 8878)
+  if (c == Compression::zstd) {
+    const ssize_t n = ::pread(fd, b, sizeof b, 0);
+    if (n <= 0) return 0;
+    const unsigned long long size = ZSTD_getFrameContentSize(b, static_cast<std::size_t>(n));
+    return size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ? 0 : size;
+  }
+  if (c == Compression::gzip && file_size >= 18) {  // a member is at least 18 bytes
+    if (::pread(fd, b, 4, static_cast<off_t>(file_size - 4)) != 4) return 0;
+    return std::uint64_t{b[0]} | std::uint64_t{b[1]} << 8 | std::uint64_t{b[2]} << 16 | std::uint64_t{b[3]} << 24;
+  }
+  return 0;
+}
+
 const char* compression_name(Compression c) noexcept {
   switch (c) {
     case Compression::gzip: return "gzip";

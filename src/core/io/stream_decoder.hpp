@@ -29,6 +29,13 @@ enum class Compression : std::uint8_t { none, gzip, zstd };
 Compression detect_compression(const unsigned char* p, std::size_t n) noexcept;
 const char* compression_name(Compression c) noexcept;
 
+// What a compressed file says of its decoded size, without decoding it; 0
+// when it says nothing. zstd: the first frame's Frame_Content_Size (zstd
+// writes it for files). gzip: the last member's ISIZE (its size mod 2^32).
+// Either can be short of the whole (more frames or members, 4 GiB and more),
+// so it is a lower bound to size by, never an exact count.
+std::uint64_t declared_decoded_size(int fd, std::uint64_t file_size, Compression c) noexcept;
+
 class StreamDecoder {
  public:
   // 256 KiB: the raw read size, kept from the zlib decoder; not re-tuned for

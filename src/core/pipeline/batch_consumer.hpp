@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "core/io/input_plan.hpp"
 #include "core/pipeline/batches.hpp"
@@ -29,7 +30,14 @@ namespace csvbloom::detail {
 struct Batch {
   KeyBatch keys;
   HashBatch hashes;
-  std::string out;        // the consumer's per-batch output (rows to print)
+  // The consumer's per-batch output: runs of rows to print (rows [first, end)
+  // of `keys`, back to back in its row arena; `newline`: the last one has no
+  // line end, so '\n' follows), written from the batch itself, not copied.
+  struct RowRun {
+    std::size_t first, end;
+    bool newline;
+  };
+  std::vector<RowRun> runs;
   std::uint64_t tally{};  // the consumer's per-batch count (rows selected)
   // Where the batch comes from (ordered mode): chunk `chunk` (in input order),
   // part `part` of it; `last`: no more batches of this chunk follow.
@@ -40,7 +48,7 @@ struct Batch {
   void clear() noexcept {
     keys.clear();
     hashes.clear();
-    out.clear();
+    runs.clear();
     tally = 0;
     part = 0;
     last = false;

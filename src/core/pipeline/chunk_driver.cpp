@@ -314,6 +314,7 @@ void ChunkDriver::plan_chunks() {
     line_marks_.push_back({in.data_start, 0});
     if (n == 0) {  // empty, BOM or header only: no chunk will count its bytes
       stats_.bytes += in.size;
+      stats_.bytes_on_disk += in.size;
       stats_.per_file[f].bytes += in.size;
     }
     if (progress_) {
@@ -406,6 +407,7 @@ void ChunkDriver::finish_chunk(std::size_t g, const InputFile& in, ChunkResult& 
     fs.bytes += bytes;
     stats_.rows += res.rows;
     stats_.bytes += bytes;
+    stats_.bytes_on_disk += raw_bytes;
     stats_.empty_keys += res.empty_keys;
     stats_.bad_rows += res.bad_rows;
     for (auto& b : res.bad) bad_rows_.push_back({g, BadRow{in.path, b.line, b.what}});
@@ -1105,6 +1107,12 @@ BuildStats ChunkDriver::run() {
     serial.join();
   }
 
+  // A raised cancel flag decides the outcome, even over an error met on the
+  // way out: what a stopping run sees can be an artefact of the stop (a FIFO
+  // whose writer left when asked to stop reads as empty: "no header").
+  // Found by test_pipeline_stress's "cancel raised in full flight" (2026-12-04:
+  // missing_column, once, cancelling after 100% of the files' bytes).
+  if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
   if (failure_) {
     // A small file's header problem shows only when it is read, which stops
     // the build there: plan everything in full now, so that the error lists
@@ -1113,7 +1121,6 @@ BuildStats ChunkDriver::run() {
     if (deferred_any_) (void)plan_inputs(opt_);
     std::rethrow_exception(failure_->e);
   }
-  if (opt_.cancel && opt_.cancel->load()) throw Error(ErrorKind::cancelled, "cancelled");
   std::stable_sort(bad_rows_.begin(), bad_rows_.end(), [](const auto& a, const auto& b) {
     return a.first < b.first || (a.first == b.first && a.second.line < b.second.line);
   });

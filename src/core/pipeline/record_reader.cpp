@@ -74,8 +74,13 @@ std::uint64_t read_records(const InputFile& in, const BuildOptions& opt, RecordS
   const bool rows_mode = batch.keeps_rows();
   const CleanParseContext clean{in.delimiter, quote, expected, opt.max_record_bytes, norm};
   CleanParseCounts counts;
+  // Rows mode: the batch names each record's bytes in the window and copies
+  // them, a run at a time, at batch.flush_rows(): before the window moves
+  // (reset, extend, drop_before) and before returning. A file chunk's window
+  // holds the whole chunk, so that is nearly always one copy per chunk.
   while (p < until) {
     if (p >= w.end_offset()) {
+      batch.flush_rows();
       if (p > w.end_offset() && !in.stream) w.reset(p);  // a file's window never has to hold bytes before p
       if (!w.extend(kLookahead)) break;                  // end of input
       continue;  // decoded windows extend by one window at a time: p may still be past the bytes
@@ -96,6 +101,7 @@ std::uint64_t read_records(const InputFile& in, const BuildOptions& opt, RecordS
           // bytes passed over so that memory stays bounded.
           bool in_quotes = false;
           std::uint64_t q = p;
+          batch.flush_rows();
           for (;;) {
             if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote)) {
               p = q + static_cast<std::uint64_t>(hit - w.at(q));
@@ -111,6 +117,7 @@ std::uint64_t read_records(const InputFile& in, const BuildOptions& opt, RecordS
           }
           continue;
         }
+        batch.flush_rows();
         if (p > w.base() + (w.end_offset() - w.base()) / 2 && in.stream) {
           lines.advance(w, p, quote);
           w.drop_before(p);  // keep a stream's window small
@@ -151,10 +158,11 @@ std::uint64_t read_records(const InputFile& in, const BuildOptions& opt, RecordS
     if (!appended) ++res.empty_keys;
     if (rows_mode) {  // one key per row, an empty one included; then the row's own bytes
       if (!appended) batch.commit_key(0);
-      batch.append_row(w.at(p), static_cast<std::size_t>(next - p));
+      batch.add_row(w.at(p), w.at(next));
     }
     p = next;
   }
+  batch.flush_rows();
   res.rows += counts.rows;
   res.empty_keys += counts.empty_keys;
   return p;

@@ -9,6 +9,9 @@ filter files serve the shell, C++ and Python. See docs/PYTHON.md.
     >>> seen = f.contains_many(df["email"])          # NumPy bool array
     >>> stats = csvbloom.build(["exports/"], "emails.bloom", key="email", capacity=50_000_000)
     >>> csvbloom.merge("all.bloom", ["part-1.bloom", "part-2.bloom"])
+    >>> csvbloom.select("emails.bloom", "today.csv", "new.csv", absent=True)   # rows never seen
+    >>> csvbloom.add("emails.bloom", "today.csv")                             # then remember them
+    >>> csvbloom.dedupe(["a.csv", "b.csv"], "unique.csv", key="email")
 
 Errors are subclasses of :class:`csvbloom.Error`, one per kind.
 """
@@ -23,10 +26,10 @@ from ._errors import (  # noqa: F401
     IOError,
     MissingColumnError,
 )
-from ._csvbloom import DEFAULT_SEED, Filter, __version__, build, merge  # noqa: F401
+from ._csvbloom import DEDUPE_FPR, DEFAULT_SEED, Filter, __version__, add, build, dedupe, merge, select  # noqa: F401
 
 __all__ = [
-    "Filter", "build", "merge", "DEFAULT_SEED", "__version__",
+    "Filter", "build", "merge", "select", "dedupe", "add", "DEFAULT_SEED", "DEDUPE_FPR", "__version__",
     "Error", "InvalidArgumentError", "IOError", "BadCsvError", "MissingColumnError",
     "CorruptFilterError", "IncompatibleError", "CancelledError",
 ]
