@@ -1,5 +1,6 @@
 // tests/unit/codec_support.hpp: gzip and zstd encoders for tests of the
-// decoding side (test_stream_decoder.cpp, test_input_window.cpp), through the
+// decoding side (test_stream_decoder.cpp, test_gzip_decoder.cpp,
+// test_input_window.cpp, test_decoded_windows.cpp), through the
 // same zlib and libzstd the library links.
 #pragma once
 
@@ -15,11 +16,32 @@
 
 namespace csvbloom::test {
 
-// One gzip member (RFC 1952) holding `data`.
-inline std::string gzip_member(const std::string& data) {
+// Optional gzip header fields (FEXTRA, FNAME, FCOMMENT, FHCRC).
+struct HeaderFields {
+  std::string extra, name, comment;
+  bool hcrc{false};
+};
+
+// One gzip member (RFC 1952) holding `data`, written by zlib.
+inline std::string gzip_member(const std::string& data, int level = 6, int strategy = Z_DEFAULT_STRATEGY,
+                               const HeaderFields* fields = nullptr) {
   z_stream z{};
-  REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
+  REQUIRE(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, strategy) == Z_OK);
+  gz_header h{};
+  std::string extra = fields ? fields->extra : "", name = fields ? fields->name : "",
+              comment = fields ? fields->comment : "";
+  if (fields) {
+    h.os = 3;
+    if (!extra.empty()) {
+      h.extra = reinterpret_cast<Bytef*>(extra.data());
+      h.extra_len = static_cast<uInt>(extra.size());
+    }
+    if (!name.empty()) h.name = reinterpret_cast<Bytef*>(name.data());  // NUL-terminated by std::string
+    if (!comment.empty()) h.comment = reinterpret_cast<Bytef*>(comment.data());
+    h.hcrc = fields->hcrc ? 1 : 0;
+    REQUIRE(deflateSetHeader(&z, &h) == Z_OK);
+  }
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())) + 1024, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   z.avail_in = static_cast<uInt>(data.size());
   z.next_out = reinterpret_cast<Bytef*>(out.data());

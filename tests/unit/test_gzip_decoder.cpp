@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "codec_support.hpp"
 #include "core/io/stream_decoder.hpp"
 #include "csvbloom/error.hpp"
 #include "temp_dir.hpp"
@@ -28,44 +29,11 @@ using csvbloom::Error;
 using csvbloom::ErrorKind;
 using csvbloom::detail::Compression;
 using csvbloom::detail::StreamDecoder;
+using csvbloom::test::gzip_member;
+using csvbloom::test::HeaderFields;
 using csvbloom::test::TempDir;
 
 namespace {
-
-struct HeaderFields {
-  std::string extra, name, comment;
-  bool hcrc{false};
-};
-
-// One gzip member of `data`, written by zlib.
-std::string gzip_member(const std::string& data, int level = 6, int strategy = Z_DEFAULT_STRATEGY,
-                        const HeaderFields* fields = nullptr) {
-  z_stream z{};
-  REQUIRE(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, strategy) == Z_OK);
-  gz_header h{};
-  std::string extra = fields ? fields->extra : "", name = fields ? fields->name : "",
-              comment = fields ? fields->comment : "";
-  if (fields) {
-    h.os = 3;
-    if (!extra.empty()) {
-      h.extra = reinterpret_cast<Bytef*>(extra.data());
-      h.extra_len = static_cast<uInt>(extra.size());
-    }
-    if (!name.empty()) h.name = reinterpret_cast<Bytef*>(name.data());  // NUL-terminated by std::string
-    if (!comment.empty()) h.comment = reinterpret_cast<Bytef*>(comment.data());
-    h.hcrc = fields->hcrc ? 1 : 0;
-    REQUIRE(deflateSetHeader(&z, &h) == Z_OK);
-  }
-  std::string out(deflateBound(&z, static_cast<uLong>(data.size())) + 1024, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 // zlib's reading of `gz` with the rules of csvbloom's decoder before ISA-L
 // (commit 7ea6f7b): nullopt for an error.

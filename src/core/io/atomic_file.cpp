@@ -55,7 +55,7 @@ std::string six_random_chars() {
 AtomicFileWriter::AtomicFileWriter(std::string target_path, bool allow_unnamed) : target_(std::move(target_path)) {
   const std::size_t slash = target_.rfind('/');
   if (slash == std::string::npos) {
-    dir_ = ".";
+    dir_.assign(1, '.');  // not `= "."`: GCC 12's false -Wrestrict (bug 105329) on that assignment
     base_ = target_;
   } else {
     dir_ = slash == 0 ? std::string("/") : target_.substr(0, slash);

@@ -41,7 +41,9 @@ DecodedStream::Step DecodedStream::decode_next(bool force) {
   bool at_end = stop_;
   std::size_t len = 0;
   if (!at_end) {
-    const std::size_t cap = prefix + std::max(window_bytes_, carry_.size() + 1);
+    // window_bytes_ in all, the prefix byte included: a buffer of 4 MiB is
+    // two huge pages, of 4 MiB + 1 three (make_buffer).
+    const std::size_t cap = std::max(window_bytes_, prefix + carry_.size() + 1);
     w->bytes = buffers_.take(cap, w->capacity);
     if (prefix) w->bytes[0] = last_byte_;
     std::memcpy(w->bytes.get() + prefix, carry_.data(), carry_.size());

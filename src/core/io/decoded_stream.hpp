@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/common/grow_array.hpp"
 #include "core/io/stream_decoder.hpp"
 
 namespace csvbloom::detail {
@@ -42,7 +43,7 @@ struct DecodedWindow {
   std::uint64_t raw_end{0};         // input bytes read when it was cut (compressed, for progress)
   bool terminal{false};             // the empty window after the last
   std::exception_ptr error;         // a terminal window after a decoding error
-  std::unique_ptr<char[]> bytes;    // [begin - prefix, end), prefix = begin ? 1 : 0
+  Buffer<char> bytes;               // [begin - prefix, end), prefix = begin ? 1 : 0
   std::size_t capacity{0};          // of bytes (reused: see DecodedStream::spare_)
   const char* at(std::uint64_t offset) const noexcept { return bytes.get() + (offset - (begin - (begin ? 1 : 0))); }
   std::uint64_t first_offset() const noexcept { return begin ? begin - 1 : 0; }
@@ -50,26 +51,29 @@ struct DecodedWindow {
 
 // Window buffers shared by the streams of one build: a fresh 4 MiB buffer
 // is an mmap, 1024 page faults and a munmap, which cost 12% of a -j2 build
-// of 8 .gz files when each stream had buffers of its own.
+// of 8 .gz files when each stream had buffers of its own. They are
+// make_buffer's (huge pages): the pool still makes a buffer per window in
+// flight, and with 4 KiB pages their first touch was 4.5% of a -j2 build of
+// medium's 8 .gz files (perf, 2026-12-04, on the decoder's writes).
 class WindowBufferPool {
  public:
   explicit WindowBufferPool(std::size_t max_kept) : max_(max_kept) {}
   // A buffer of at least `need` bytes (its capacity in `capacity`).
-  std::unique_ptr<char[]> take(std::size_t need, std::size_t& capacity) {
+  Buffer<char> take(std::size_t need, std::size_t& capacity) {
     {
       std::lock_guard lock(mu_);
       for (std::size_t i = free_.size(); i-- > 0;)
         if (free_[i].second >= need) {
-          std::unique_ptr<char[]> b = std::move(free_[i].first);
+          Buffer<char> b = std::move(free_[i].first);
           capacity = free_[i].second;
           free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(i));
           return b;
         }
     }
     capacity = need;
-    return std::unique_ptr<char[]>(new char[need]);
+    return make_buffer<char>(need);
   }
-  void give(std::unique_ptr<char[]> b, std::size_t capacity) {
+  void give(Buffer<char> b, std::size_t capacity) {
     std::lock_guard lock(mu_);
     if (free_.size() < max_) free_.emplace_back(std::move(b), capacity);
   }
@@ -77,7 +81,7 @@ class WindowBufferPool {
  private:
   std::mutex mu_;
   std::size_t max_;
-  std::vector<std::pair<std::unique_ptr<char[]>, std::size_t>> free_;
+  std::vector<std::pair<Buffer<char>, std::size_t>> free_;
 };
 
 class DecodedStream {
