@@ -13,11 +13,13 @@
 #include "codec_support.hpp"
 #include "temp_dir.hpp"
 #include "core/io/input_window.hpp"
+#include "core/pipeline/batches.hpp"
 #include "csvbloom/error.hpp"
 
 using namespace csvbloom;
 using namespace csvbloom::test;
 using detail::InputWindow;
+using detail::KeyBatch;
 
 namespace {
 
@@ -95,6 +97,82 @@ TEST_CASE("input window: reset restarts at an absolute offset", "[input_window]"
   e.attach(efd.get(), false, 0, empty);
   CHECK(e.at_eof());
   CHECK_FALSE(e.extend(100));
+}
+
+// Rows mode hands a file chunk's bytes to the batch by trading buffers
+// (KeyBatch::adopt_run): the batch's rows are the file's bytes, the window
+// goes on at its end in the batch's old arena, and rows added after an
+// adopted run, or after a rollback, are still the file's bytes.
+TEST_CASE("input window: a file window trades its buffer for a batch's row arena", "[input_window]") {
+  TempDir d;
+  const std::string text = sample_text(300000, 13);
+  const std::string path = d.file("in.csv", text);
+  Fd fd(path);
+  InputWindow w;
+  w.attach(fd.get(), false, text.size(), path);
+  KeyBatch batch;
+  batch.keep_rows(true);
+  auto add = [&](std::uint64_t from, std::uint64_t to) {  // one row (and an empty key) per call
+    batch.commit_key(0);
+    batch.add_row(w.at(from), w.at(to));
+  };
+  auto rows = [&] {
+    std::string all;
+    for (std::size_t i = 0; i < batch.key_count(); ++i) all.append(batch.row_data(i), batch.row_size(i));
+    return all;
+  };
+  auto trade = [&] { return w.trade_buffer([&](detail::Buffer<char>& b, std::size_t& cap) { return batch.adopt_run(b, cap); }); };
+
+  w.reset(1000);
+  REQUIRE(w.extend(100000));
+  add(1000, 1100);
+  add(1100, 50000);
+  add(50000, 101000);
+  REQUIRE(trade());
+  CHECK(rows() == text.substr(1000, 100000));
+  CHECK(batch.row_size(1) == 48900);
+  CHECK(w.base() == 101000);  // empty, at its old end
+  CHECK(w.end_offset() == 101000);
+  REQUIRE(w.extend(50000));  // into the arena it got in exchange
+  CHECK(window_bytes(w) == text.substr(101000, 50000));
+  CHECK(rows() == text.substr(1000, 100000));  // the batch's bytes did not move
+
+  // Rows after the adopted run: copied behind it (the arena is compacted first).
+  add(101000, 120000);
+  add(130000, 151000);
+  CHECK_FALSE(trade());  // not the batch's only rows: flush_rows() copies them instead
+  batch.flush_rows();
+  CHECK(rows() == text.substr(1000, 119000) + text.substr(130000, 21000));
+
+  // A rollback to the adopted rows, then rows again.
+  batch.rollback(2);
+  CHECK(rows() == text.substr(1000, 49000));
+  w.reset(200000);
+  REQUIRE(w.extend(1000));
+  add(200000, 201000);
+  batch.flush_rows();
+  CHECK(rows() == text.substr(1000, 49000) + text.substr(200000, 1000));
+
+  // A cleared batch adopts again; with nothing named, nothing is traded.
+  batch.clear();
+  CHECK_FALSE(trade());
+  add(200000, 200500);
+  REQUIRE(trade());
+  CHECK(rows() == text.substr(200000, 500));
+
+  // A stream's window is never traded (its bytes are read once).
+  const std::string gz = d.file("in.csv.gz", gzip_member(text));
+  Fd gfd(gz);
+  InputWindow sw;
+  sw.attach(gfd.get(), true, 0, gz);
+  REQUIRE(sw.extend(1000));
+  KeyBatch other;
+  other.keep_rows(true);
+  other.commit_key(0);
+  other.add_row(sw.at(0), sw.at(1000));
+  CHECK_FALSE(sw.trade_buffer([&](detail::Buffer<char>& b, std::size_t& cap) { return other.adopt_run(b, cap); }));
+  other.flush_rows();
+  CHECK(std::string(other.row_data(0), other.row_size(0)) == text.substr(0, 1000));
 }
 
 TEST_CASE("input window: a file that shrank after its size was taken is Error(io) naming it", "[input_window]") {

@@ -42,6 +42,18 @@ class InputWindow {
   bool extend(std::size_t min_more);
   // Drops the bytes before `offset` (which must be inside the window).
   void drop_before(std::uint64_t offset) noexcept;
+  // A file's window: lets `trade(Buffer<char>& buffer, std::size_t& capacity)`
+  // swap the window's buffer for another (KeyBatch::adopt_run). When it does
+  // (returns true), the window has given its bytes away and goes on, empty,
+  // at end_offset(). Streams and borrowed windows are not traded.
+  template <class Trade>
+  bool trade_buffer(Trade&& trade) {
+    if (stream_ || source_ || borrowed_ || !trade(data_, capacity_)) return false;
+    base_ += len_;
+    len_ = 0;
+    buf_ = data_.get();
+    return true;
+  }
 
   std::uint64_t base() const noexcept { return base_; }
   std::uint64_t end_offset() const noexcept { return base_ + len_; }

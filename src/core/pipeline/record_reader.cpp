@@ -162,7 +162,10 @@ std::uint64_t read_records(const InputFile& in, const BuildOptions& opt, RecordS
     }
     p = next;
   }
-  batch.flush_rows();
+  // Rows mode: the chunk's rows are usually one run in the window; the batch
+  // then takes the window's buffer instead of a copy of them.
+  if (!(rows_mode && w.trade_buffer([&](Buffer<char>& b, std::size_t& cap) { return batch.adopt_run(b, cap); })))
+    batch.flush_rows();
   res.rows += counts.rows;
   res.empty_keys += counts.empty_keys;
   return p;
