@@ -15,6 +15,7 @@
 #include "codec_support.hpp"
 #include "csvbloom/error.hpp"
 #include "temp_dir.hpp"
+#include "thread_sanitizer.hpp"
 
 using namespace csvbloom;
 using namespace csvbloom::test;
@@ -86,7 +87,7 @@ TEST_CASE("decoded windows: gzip and zstd give the plain file's filter for every
 TEST_CASE("decoded windows: streams between plain files, records longer than many windows", "[pipeline][stream]") {
   TempDir d;
   std::string long_rows = "id,email,blob\n";
-  for (int i = 0; i < 40; ++i)
+  for (std::size_t i = 0; i < csvbloom::test::tsan_scaled(40); ++i)
     long_rows += std::to_string(i) + ",u" + std::to_string(i) + "@x,\"" + std::string(3000 + 97 * i, 'q') +
                  "\n\"\"quoted\"\"\n" + std::string(50, 'z') + "\"\n";
   const std::string a = make_csv(42, 300), b = make_csv(43, 5);

@@ -26,6 +26,7 @@
 #include "csv_reference.hpp"
 #include "csvbloom/error.hpp"
 #include "temp_dir.hpp"
+#include "thread_sanitizer.hpp"
 
 using namespace csvbloom;
 using csvbloom::test::TempDir;
@@ -259,8 +260,8 @@ TEST_CASE("ordered pipeline: gzip streams of several parts wait for the head and
   // ~200 KiB each: windows of the chunk size, so thousands of parts at 16
   // bytes and dozens at 4096 (a 16-byte window costs a batch hand-off to
   // the serial thread: bigger streams only make the test slow).
-  const std::string big1 = make_csv(7, 2500), big2 = make_csv(8, 2500, true, false);
-  REQUIRE(big1.size() > (64u << 10));
+  const std::string big1 = make_csv(7, csvbloom::test::tsan_scaled(2500)), big2 = make_csv(8, csvbloom::test::tsan_scaled(2500), true, false);
+  REQUIRE(big1.size() > 4 * 4096);
   const std::string small = make_csv(9, 40), tiny = make_csv(10, 3);
   std::vector<std::string> inputs = {gzip(d, "big1.csv", big1), d.file("small.csv", small),
                                      gzip(d, "big2.csv", big2), gzip(d, "tiny.csv", tiny),
@@ -274,7 +275,7 @@ TEST_CASE("ordered pipeline: gzip streams of several parts wait for the head and
 TEST_CASE("ordered pipeline: the smallest pool never deadlocks, streams and many chunks together",
           "[pipeline][ordered][stream]") {
   TempDir d;
-  const std::string big = make_csv(11, 1500);
+  const std::string big = make_csv(11, csvbloom::test::tsan_scaled(1500));
   std::vector<std::string> inputs;
   std::vector<Row> want;
   // Streams next to each other and between files of many 16-byte chunks:
