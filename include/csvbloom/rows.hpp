@@ -30,7 +30,15 @@ namespace csvbloom {
 class RowSink {
  public:
   virtual ~RowSink() = default;
+  // Bytes to write, copied or written out before it returns.
   virtual void write(std::string_view bytes) = 0;
+  // Bytes of one batch's records, which stay where they are until the next
+  // end_batch(): a sink may note where they lie and write them out by then
+  // instead of copying them (select and dedupe write their rows this way).
+  // By default, write(bytes).
+  virtual void write_lent(std::string_view bytes) { write(bytes); }
+  // The bytes lent since the last end_batch() are about to be reused.
+  virtual void end_batch() {}
 };
 
 enum class SelectMode : std::uint8_t {

@@ -17,14 +17,20 @@
 //
 // Opened at construction, so that an unwritable place fails before any work.
 // write() goes through one 1 MiB buffer, not stdio (rows arrive in large
-// batches already), and a write of 1 MiB or more (a batch's run of rows) goes
-// to the kernel as it is; fd() flushes it first, for writers that take a descriptor
-// (write_filter).
+// batches already), and a write of 1 MiB or more goes to the kernel as it
+// is. Rows lent by select and dedupe (write_lent: runs of records in a
+// batch's row arena) are noted, not copied, and at end_batch() written with
+// writev, or copied into the buffer when the batch lent less than 64 KiB (a
+// system call per tiny batch would cost more than the copy). fd() writes
+// everything out first, for writers that take a descriptor (write_filter).
 #pragma once
+
+#include <sys/uio.h>
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/io/atomic_file.hpp"
 #include "csvbloom/rows.hpp"
@@ -48,6 +54,8 @@ class Output final : public RowSink {
   // The descriptor, after writing out what write() buffered.
   int fd();
   void write(std::string_view bytes) override;
+  void write_lent(std::string_view bytes) override;
+  void end_batch() override;
   // Writes out the buffer and, for a temp file, fsyncs and closes it: call it
   // on every output before committing any, so that some outputs new and
   // others old is a window of a few renames.
@@ -58,11 +66,18 @@ class Output final : public RowSink {
  private:
   void flush();
   void write_all(const char* p, std::size_t n);
+  void write_out();  // the buffer, then the lent pieces
+  // A write(2)/writev(2) result: throws Error(io) for an error (ends quietly
+  // by SIGPIPE for a closed pipe on standard output or a FIFO), else returns
+  // the bytes written; 0 for EINTR.
+  std::size_t written(ssize_t n);
   std::string path_;  // "" for standard output
   std::unique_ptr<detail::AtomicFileWriter> file_;
   int fd_{1};
   bool own_fd_{false};
   std::string buf_;
+  std::vector<iovec> lent_;  // write_lent's pieces, in order, not yet written (after buf_)
+  std::size_t lent_bytes_{0};
 };
 
 }  // namespace csvbloom::cli

@@ -63,9 +63,10 @@ class RowSelector final : public BatchConsumer {
     total_ += b.keys.key_count();
     if (!sink_) return;
     for (const Batch::RowRun& r : b.runs) {
-      sink_->write(row_run(b.keys, r.first, r.end));
+      sink_->write_lent(row_run(b.keys, r.first, r.end));
       if (r.newline) sink_->write("\n");
     }
+    sink_->end_batch();
   }
 
   std::uint64_t written() const noexcept { return written_; }

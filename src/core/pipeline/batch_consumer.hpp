@@ -26,7 +26,9 @@ namespace csvbloom::detail {
 
 // The unit that travels from a reader through the workers to the serial
 // step: one chunk's records (or several small files' keys, unordered), their
-// hashes, and room for the consumer's own per-batch output.
+// hashes, and room for the consumer's own per-batch output. Ordered, a batch
+// holds records of one input, so only its last record can lack a line end
+// (the input's last, at its end of data).
 struct Batch {
   KeyBatch keys;
   HashBatch hashes;
