@@ -34,6 +34,21 @@ for seed in 11 12 13 14; do
   same_file "$WORK/out" d.csv "seed $seed, a.csv.gz"
 done
 
+# ---- many runs in one batch: the rows are written from the batch itself ----
+# (Output::write_lent: more pieces than one writev takes, IOV_MAX = 1024),
+# to a file and to a pipe, in order, against awk on plain CSV.
+python3 -c '
+with open("runs.csv", "w") as f:
+    f.write("id,key\n")
+    for i in range(30000):
+        f.write(f"{i},k{i // 2 if i % 3 else i}\n")
+'
+awk -F, '!seen[$2]++' runs.csv >runs_want.csv
+expect_exit 0 "$CSVBLOOM" dedupe -q --key key -o runs_got.csv runs.csv
+same_file runs_got.csv runs_want.csv "dedupe of 30,000 rows in one batch, to a file"
+"$CSVBLOOM" dedupe -q --key key -j2 runs.csv | cat >runs_piped.csv
+same_file runs_piped.csv runs_want.csv "dedupe of 30,000 rows in one batch, to a pipe"
+
 # ---- --filter and --save: today's run goes on from yesterday's ----
 python3 "$ORACLE" gen 21 day1.csv --rows 2000
 python3 "$ORACLE" gen 22 day2.csv --rows 2000
