@@ -125,6 +125,24 @@ struct StreamRun {
 
 std::uint64_t count_newlines(const char* p, std::size_t n) { return count_quotes_newlines_fast(p, n, '"').newlines; }
 
+// The first record start at or after `begin` (> 0) by the parity rule,
+// scanning from the byte before it (a record may start right at begin), from
+// a guess of the quote state there (chunk_ledger.hpp); the window holds
+// `begin - 1` and is extended as far as the scan needs. A file chunk's and a
+// decoded window's guess alike.
+std::uint64_t guess_record_start(InputWindow& w, std::uint64_t begin, char delimiter, char quote) {
+  const bool inside_at_begin =
+      guess_in_quotes(w.at(begin), w.at(std::min(begin + kLookahead, w.end_offset())), delimiter, quote);
+  bool in_quotes = inside_at_begin != (*w.at(begin - 1) == quote);
+  std::uint64_t q = begin - 1;
+  for (;;) {
+    if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote))
+      return q + static_cast<std::uint64_t>(hit - w.at(q));
+    q = w.end_offset();
+    if (!w.extend(kLookahead)) return q;
+  }
+}
+
 class ChunkDriver {
  public:
   ChunkDriver(const BuildOptions& o, BatchConsumer& c, BuildProgress* p)
@@ -460,27 +478,7 @@ std::optional<ParsedChunk> ChunkDriver::parse_file_chunk(std::size_t g, Batch*& 
   LineCursor lines{ch.begin, 0, &in};  // chunk-relative: the commit adds the line of ch.begin
   pc.guess = ch.begin;
   try {
-    if (ch.index) {
-      // The first record start at or after ch.begin by the parity rule,
-      // scanning from the byte before it (a record may start right at begin),
-      // from a guess of the quote state there (chunk_ledger.hpp).
-      const bool inside_at_begin =
-          guess_in_quotes(w.at(ch.begin), w.at(std::min(ch.begin + kLookahead, w.end_offset())),
-                          in.delimiter, quote);
-      bool in_quotes = inside_at_begin != (*w.at(ch.begin - 1) == quote);
-      std::uint64_t q = ch.begin - 1;
-      for (;;) {
-        if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote)) {
-          pc.guess = q + static_cast<std::uint64_t>(hit - w.at(q));
-          break;
-        }
-        q = w.end_offset();
-        if (!w.extend(kLookahead)) {
-          pc.guess = q;
-          break;
-        }
-      }
-    }
+    if (ch.index) pc.guess = guess_record_start(w, ch.begin, in.delimiter, quote);
     pc.mark = batch->keys.checkpoint();
     pc.end = pc.guess < ch.end ? read_records(in, opt_, splitter, w, pc.guess, ch.end, batch->keys, pc.res, lines)
                                : pc.guess;
@@ -726,23 +724,7 @@ void ChunkDriver::process_window(StreamRun& s, std::size_t j, Batch*& batch, Inp
       RecordSplitter splitter(in.delimiter, quote, in.key_columns);
       LineCursor lines{pc.begin, 0};  // window-relative, as a file chunk's
       pc.guess = j ? pc.begin : in.data_start;
-      if (j) {  // as parse_file_chunk
-        const bool inside_at_begin = guess_in_quotes(
-            w.at(pc.begin), w.at(std::min(pc.begin + kLookahead, w.end_offset())), in.delimiter, quote);
-        bool in_quotes = inside_at_begin != (*w.at(pc.begin - 1) == quote);
-        std::uint64_t q = pc.begin - 1;
-        for (;;) {
-          if (const char* hit = find_parity_boundary(w.at(q), w.end(), in_quotes, quote)) {
-            pc.guess = q + static_cast<std::uint64_t>(hit - w.at(q));
-            break;
-          }
-          q = w.end_offset();
-          if (!w.extend(kLookahead)) {
-            pc.guess = q;
-            break;
-          }
-        }
-      }
+      if (j) pc.guess = guess_record_start(w, pc.begin, in.delimiter, quote);
       pc.end = pc.guess < pc.wend
                    ? read_records(in, opt_, splitter, w, pc.guess, pc.wend, batch->keys, pc.res, lines)
                    : pc.guess;
