@@ -257,10 +257,12 @@ TEST_CASE("ordered pipeline: several files, header-only ones among them, keep in
 TEST_CASE("ordered pipeline: gzip streams of several parts wait for the head and stay in order",
           "[pipeline][ordered][stream]") {
   TempDir d;
-  // ~200 KiB each: windows of the chunk size, so thousands of parts at 16
-  // bytes and dozens at 4096 (a 16-byte window costs a batch hand-off to
-  // the serial thread: bigger streams only make the test slow).
-  const std::string big1 = make_csv(7, csvbloom::test::tsan_scaled(2500)), big2 = make_csv(8, csvbloom::test::tsan_scaled(2500), true, false);
+  // ~80 KiB each: windows of the chunk size, so thousands of parts at 16
+  // bytes and a score at 4096 (a 16-byte window costs a batch hand-off to
+  // the serial thread: bigger streams only make the test slow; at 2,500 rows
+  // it took 17 s in release and 31 s under ASan, 2026-12-05).
+  const std::string big1 = make_csv(7, csvbloom::test::tsan_scaled(1000)),
+                    big2 = make_csv(8, csvbloom::test::tsan_scaled(1000), true, false);
   REQUIRE(big1.size() > 4 * 4096);
   const std::string small = make_csv(9, 40), tiny = make_csv(10, 3);
   std::vector<std::string> inputs = {gzip(d, "big1.csv", big1), d.file("small.csv", small),
@@ -275,7 +277,9 @@ TEST_CASE("ordered pipeline: gzip streams of several parts wait for the head and
 TEST_CASE("ordered pipeline: the smallest pool never deadlocks, streams and many chunks together",
           "[pipeline][ordered][stream]") {
   TempDir d;
-  const std::string big = make_csv(11, csvbloom::test::tsan_scaled(1500));
+  // 400 rows: hundreds of 16-byte windows a stream, each a wait on the pool
+  // and the head (1,500 rows took 40 s in release, 80 s under ASan).
+  const std::string big = make_csv(11, csvbloom::test::tsan_scaled(400));
   std::vector<std::string> inputs;
   std::vector<Row> want;
   // Streams next to each other and between files of many 16-byte chunks:
