@@ -83,8 +83,8 @@ void add_input_flags(CLI::App& cmd, InputFlags& f, KeyFlags key_flags) {
   cmd.add_option("--readers", f.readers, "Parsing threads [default: -j]")->check(CLI::Range(1u, 1024u));
   cmd.add_option("--workers", f.workers, "Hashing threads; 0 hashes in the readers [default: -j/2 for build and add; 0 for -j1, select and dedupe]")
       ->check(CLI::Range(0, 1024));
-  cmd.add_option("--chunk-size", f.chunk_size, "Bytes of a file (or of a decoded stream) parsed as one unit (K, M, G: x1024)")
-      ->capture_default_str()
+  cmd.add_option("--chunk-size", f.chunk_size,
+                 "Bytes of a file (or of a decoded stream) parsed as one unit (K, M, G: x1024) [default: 4M for build and add; 1M for select and dedupe]")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 32));
   cmd.add_option("--queue-batches", f.queue_batches, "Batches in flight (memory bound)")
@@ -113,7 +113,7 @@ BuildOptions input_options(const InputFlags& f, detail::Consumer consumer) {
   opt.on_error = f.on_error == "skip" ? OnError::skip : OnError::fail;
   opt.allow_ragged = f.allow_ragged;
   opt.max_record_bytes = f.max_record_bytes;
-  opt.chunk_bytes = static_cast<std::size_t>(f.chunk_size);
+  opt.chunk_bytes = static_cast<std::size_t>(f.chunk_size ? f.chunk_size : detail::default_chunk_bytes(consumer));
   opt.queue_batches = f.queue_batches;
   detail::split_threads(threads, f.readers, f.workers, consumer, opt);  // shared with Python
   return opt;

@@ -29,10 +29,8 @@ struct InputFlags {
   std::uint64_t max_record_bytes{64ull << 20};
   unsigned threads{0}, readers{0};
   int workers{-1};
-  // 4 MiB: on bench/gen medium at -j2, 1 MiB chunks took 0.44 s and 4 MiB
-  // 0.40-0.42 s (fewer opens, hand-offs and look-ahead re-reads); 8 MiB no
-  // better. Memory: about 2 x chunk per reader (bench/RESULTS.md).
-  std::uint64_t chunk_size{4u << 20};
+  // 0: not given, detail::default_chunk_bytes (4 MiB; 1 MiB for select and dedupe).
+  std::uint64_t chunk_size{0};
   std::size_t queue_batches{0};
 };
 

@@ -137,7 +137,7 @@ void register_build(py::module_& m) {
         py::arg("seed") = kDefaultSeed, py::arg("on_error") = "fail", py::arg("allow_ragged") = false,
         py::arg("max_record_bytes") = std::uint64_t{64} << 20, py::arg("threads") = py::none(),
         py::arg("readers") = py::none(), py::arg("workers") = py::none(),
-        py::arg("chunk_size") = std::uint64_t{4} << 20, py::arg("queue_batches") = py::none(),
+        py::arg("chunk_size") = detail::kFilterChunkBytes, py::arg("queue_batches") = py::none(),
         "Build a filter from CSV files and directories, as `csvbloom build` does (same\n"
         "options, defaults and file bytes); returns the --stats-json fields as a dict.\n"
         "See docs/PYTHON.md for each option. The GIL is released while it runs; Ctrl-C\n"

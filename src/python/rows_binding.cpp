@@ -292,7 +292,7 @@ void register_rows(py::module_& m) {
         py::arg("on_error") = "fail", py::arg("allow_ragged") = false,
         py::arg("max_record_bytes") = std::uint64_t{64} << 20, py::arg("threads") = py::none(),
         py::arg("readers") = py::none(), py::arg("workers") = py::none(),
-        py::arg("chunk_size") = std::uint64_t{4} << 20, py::arg("queue_batches") = py::none(),
+        py::arg("chunk_size") = detail::kRowsChunkBytes, py::arg("queue_batches") = py::none(),
         "The CSV rows whose key may be in a filter (absent=True: certainly is not), as\n"
         "`csvbloom select` prints them: the first input's header once, then each chosen\n"
         "record's own bytes, in input order, the same bytes for any thread count.\n"
@@ -306,7 +306,7 @@ void register_rows(py::module_& m) {
         py::arg("on_error") = "fail", py::arg("allow_ragged") = false,
         py::arg("max_record_bytes") = std::uint64_t{64} << 20, py::arg("threads") = py::none(),
         py::arg("readers") = py::none(), py::arg("workers") = py::none(),
-        py::arg("chunk_size") = std::uint64_t{4} << 20, py::arg("queue_batches") = py::none(),
+        py::arg("chunk_size") = detail::kRowsChunkBytes, py::arg("queue_batches") = py::none(),
         "The first record of every key, in input order, in the memory of one filter, as\n"
         "`csvbloom dedupe`. A record with a new key is dropped with probability about fpr\n"
         "(default DEDUPE_FPR, 1e-6). filter= starts from an earlier run's filter, save=\n"
@@ -317,7 +317,7 @@ void register_rows(py::module_& m) {
         py::arg("on_error") = "fail", py::arg("allow_ragged") = false,
         py::arg("max_record_bytes") = std::uint64_t{64} << 20, py::arg("threads") = py::none(),
         py::arg("readers") = py::none(), py::arg("workers") = py::none(),
-        py::arg("chunk_size") = std::uint64_t{4} << 20, py::arg("queue_batches") = py::none(),
+        py::arg("chunk_size") = detail::kFilterChunkBytes, py::arg("queue_batches") = py::none(),
         "Insert more CSV files' keys into an existing filter with its own parameters and\n"
         "key, as `csvbloom add`: replaces the filter atomically, or writes output and leaves\n"
         "it alone. The bytes are those of one build over the old and the new inputs.\n"

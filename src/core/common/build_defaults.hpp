@@ -37,6 +37,20 @@ enum class Consumer : std::uint8_t { filter, rows };
 void split_threads(unsigned threads, unsigned readers_given, int workers_given, Consumer consumer,
                    BuildOptions& opt) noexcept;
 
+// Chunk size (--chunk-size, chunk_size=). For a filter 4 MiB: on bench/gen
+// medium at -j2, 1 MiB chunks took 0.44 s and 4 MiB 0.40-0.42 s (fewer
+// opens, hand-offs and look-ahead re-reads); 8 MiB no better. For rows 1 MiB:
+// every batch in flight holds its chunk's record bytes, so memory is about
+// the batch pool times the chunk; dedupe -j2 on medium, 6 rounds each after
+// the same preceding commands (2026-12-05): 4 MiB 0.60 s and 130 MiB peak,
+// 2 MiB 0.565 s and 93 MiB, 1 MiB 0.56 s and 69 MiB (select 0.415 / 0.405 /
+// 0.41 s, 100 / 64 / 40 MiB).
+inline constexpr std::uint64_t kFilterChunkBytes = 4u << 20;
+inline constexpr std::uint64_t kRowsChunkBytes = 1u << 20;
+constexpr std::uint64_t default_chunk_bytes(Consumer consumer) noexcept {
+  return consumer == Consumer::rows ? kRowsChunkBytes : kFilterChunkBytes;
+}
+
 // The first input whose size can't be known before reading it ("-", a FIFO, a
 // device), which the size estimate can't use; "" when there is none.
 std::string first_unsized_input(const std::vector<std::string>& inputs);
