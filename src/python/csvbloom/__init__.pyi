@@ -82,7 +82,7 @@ def select(
     threads: int | None = None,
     readers: int | None = None,
     workers: int | None = None,
-    chunk_size: int = 4194304,
+    chunk_size: int = 1048576,
     queue_batches: int | None = None,
 ) -> dict[str, Any]: ...
 
@@ -105,7 +105,7 @@ def dedupe(
     threads: int | None = None,
     readers: int | None = None,
     workers: int | None = None,
-    chunk_size: int = 4194304,
+    chunk_size: int = 1048576,
     queue_batches: int | None = None,
 ) -> dict[str, Any]: ...
 
