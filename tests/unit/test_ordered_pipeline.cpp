@@ -261,8 +261,9 @@ TEST_CASE("ordered pipeline: gzip streams of several parts wait for the head and
   // bytes and a score at 4096 (a 16-byte window costs a batch hand-off to
   // the serial thread: bigger streams only make the test slow; at 2,500 rows
   // it took 17 s in release and 31 s under ASan, 2026-12-05).
-  const std::string big1 = make_csv(7, csvbloom::test::tsan_scaled(1000)),
-                    big2 = make_csv(8, csvbloom::test::tsan_scaled(1000), true, false);
+  // (Under TSan a fifth, but never under 300 rows: 4 windows of 4096 bytes.)
+  const std::size_t rows = std::max<std::size_t>(csvbloom::test::tsan_scaled(1000), 300);
+  const std::string big1 = make_csv(7, rows), big2 = make_csv(8, rows, true, false);
   REQUIRE(big1.size() > 4 * 4096);
   const std::string small = make_csv(9, 40), tiny = make_csv(10, 3);
   std::vector<std::string> inputs = {gzip(d, "big1.csv", big1), d.file("small.csv", small),
