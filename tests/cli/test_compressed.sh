@@ -4,14 +4,16 @@
 # capacity estimate accounts for compression.
 source "$(dirname "$0")/lib.sh"
 for tool in gzip zstd; do command -v $tool >/dev/null || { fail "$tool is missing (scripts/install-deps --test)"; finish; exit 1; }; done
+# plain.csv, and small.csv: its first 1,500 records (for 16-byte windows, below).
 python3 - <<'PY'
 import random
-r = random.Random(7)
-with open("plain.csv", "w", newline="") as f:
-    f.write("id,email,note\r\n")
-    for i in range(30000):
-        note = r.choice(['plain', '"with, comma"', '"multi\nline"', '"say ""hi"""'])
-        f.write(f"{i},user{i % 25000}@example.com,{note}\r\n")
+for name, rows in (("plain.csv", 30000), ("small.csv", 1500)):
+    r = random.Random(7)
+    with open(name, "w", newline="") as f:
+        f.write("id,email,note\r\n")
+        for i in range(rows):
+            note = r.choice(['plain', '"with, comma"', '"multi\nline"', '"say ""hi"""'])
+            f.write(f"{i},user{i % 25000}@example.com,{note}\r\n")
 PY
 gzip -c plain.csv > data.csv.gz
 zstd -q -c plain.csv > data.csv.zst
@@ -131,15 +133,9 @@ same_file j.bloom ref.bloom "multi-member gzip on stdin"
 # A stream is decoded into windows of --chunk-size that every reader parses:
 # small windows put quoted newlines and records across window boundaries.
 # 16-byte windows (a hand-off each) over the first 1,500 records only
-# (small.*, the same generator): the whole file took 39 s under ASan.
+# (small.*): the whole file took 39 s under ASan.
 python3 - <<'PY'
-import gzip, random
-r = random.Random(7)
-with open("small.csv", "w", newline="") as f:
-    f.write("id,email,note\r\n")
-    for i in range(1500):
-        note = r.choice(['plain', '"with, comma"', '"multi\nline"', '"say ""hi"""'])
-        f.write(f"{i},user{i % 25000}@example.com,{note}\r\n")
+import gzip
 data = open("small.csv", "rb").read()
 with open("small_multi.csv.gz", "wb") as f:
     f.write(gzip.compress(data[:len(data) // 3]) + gzip.compress(b"") + gzip.compress(data[len(data) // 3:]))
