@@ -135,13 +135,7 @@ int run_build(BuildFlags& f) {
     if (!f.hashes && !f.capacity) throw CLI::ValidationError("--bits", "needs --hashes (or --capacity to choose them)");
   } else {
     if (f.hashes) throw CLI::ValidationError("--hashes", "goes with --bits; with --capacity/--fpr it is computed");
-    if (!f.capacity) {
-      const std::string in = detail::first_unsized_input(opt.inputs);
-      if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input (its size is unknown)");
-      if (!in.empty())
-        throw CLI::ValidationError("--capacity", "is required when an input is a FIFO or device (" + in +
-                                                     "): it is read as a stream, its size is unknown");
-    }
+    if (!f.capacity) require_capacity_if_unsized(opt.inputs);
   }
   const detail::SizingResult sized = detail::size_for(sizing, opt);
   const FilterParams params = sized.params;

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
 
@@ -143,6 +144,14 @@ void check_output_replaceable(const std::string& path, const std::vector<std::st
   if (f) std::fclose(f);
   if (!is_filter)
     throw CLI::ValidationError(flag, "'" + path + "' exists and is not a csvbloom filter: pass --force to replace it");
+}
+
+void require_capacity_if_unsized(const std::vector<std::string>& inputs) {
+  const std::string in = detail::first_unsized_input(inputs);
+  if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input (its size is unknown)");
+  if (!in.empty())
+    throw CLI::ValidationError("--capacity", "is required when an input is a FIFO or device (" + in +
+                                                 "): it is read as a stream, its size is unknown");
 }
 
 std::string count_of(std::uint64_t n, const std::string& noun) {

@@ -70,6 +70,11 @@ void check_output_replaceable(const std::string& path, const std::vector<std::st
 // "1 file", "2 files": n with commas and the noun, plural when n != 1.
 std::string count_of(std::uint64_t n, const std::string& noun);
 
+// Without --capacity a filter is sized from its inputs' sizes: stdin, a FIFO
+// or a device can't be sized (build and dedupe). Throws CLI::ValidationError
+// naming --capacity and the input.
+void require_capacity_if_unsized(const std::vector<std::string>& inputs);
+
 // The distinct-key estimate as text: "~N", or "more than N" when the filter
 // is too full for the estimate to be more than a lower bound.
 std::string distinct_keys_text(double estimated_distinct, double fill_ratio);

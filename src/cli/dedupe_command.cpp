@@ -64,9 +64,7 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   } else {
     apply_key_flags(f.in, opt);
     opt.key.normalization = {f.trim, f.lowercase};
-    if (!f.capacity)
-      for (const auto& in : opt.inputs)
-        if (in == "-") throw CLI::ValidationError("--capacity", "is required when reading standard input");
+    if (!f.capacity) require_capacity_if_unsized(opt.inputs);
     detail::SizingRequest sizing;  // as build sizes (core/common/build_defaults.hpp)
     sizing.capacity = f.capacity;
     sizing.fpr = f.fpr;

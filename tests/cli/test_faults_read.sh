@@ -129,6 +129,12 @@ expect_exit 2 "$CSVBLOOM" build -q -o sized.bloom --key email in.fifo
 expect_err_contains "--capacity"
 expect_err_contains "in.fifo"
 check "[ ! -e sized.bloom ]" "sized.bloom written"
+# dedupe sizes its filter the same way, and refuses the same way (it once
+# refused only '-', and would have waited on the FIFO for a writer).
+expect_exit 2 "$CSVBLOOM" dedupe -q -o sized.csv --key email in.fifo
+expect_err_contains "--capacity"
+expect_err_contains "in.fifo"
+check "[ ! -e sized.csv ]" "sized.csv written"
 
 # ---- character devices ----
 # An empty stream where a header is expected is an error naming it (issue 13);
