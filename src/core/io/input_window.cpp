@@ -62,33 +62,24 @@ bool InputWindow::extend(std::size_t min_more) {
       borrowed_ = std::move(w);
       return true;
     }
-    if (borrowed_) {  // growing past a borrowed window: own a copy of what is held
-      const char* held = buf_;
-      std::shared_ptr<const DecodedWindow> keep = std::move(borrowed_);
-      if (len_ + want > capacity_) grow_array(data_, capacity_, 0, len_ + want, 1u << 20);
-      std::memcpy(data_.get(), held, len_);
-      buf_ = data_.get();
-    } else {
-      reserve(len_ + want);
+    reserve(len_ + want);  // while borrowed: a buffer of its own, nothing copied into it yet
+    if (borrowed_) {       // growing past a borrowed window: own a copy of what is held
+      std::memcpy(data_.get(), buf_, len_);
+      unborrow();
     }
-    std::size_t got = 0;
-    while (got < want) {
-      const std::uint64_t at = base_ + len_ + got;
-      const std::shared_ptr<const DecodedWindow> w = source_->window_at(at);
-      if (!w) {
-        eof_ = true;
-        break;
-      }
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want - got, w->end - at));
-      std::memcpy(data_.get() + len_ + got, w->at(at), n);
-      got += n;
-      // One window per call: with tiny windows (tests' 16-byte chunks) a
-      // 64 KiB look-ahead would copy thousands of them, and force-decode
-      // them, for every window parsed. Callers loop until they have enough.
-      break;
+    // From one window per call: with tiny windows (tests' 16-byte chunks) a
+    // 64 KiB look-ahead would copy thousands of them, and force-decode them,
+    // for every window parsed. Callers loop until they have enough.
+    const std::uint64_t at = base_ + len_;
+    const std::shared_ptr<const DecodedWindow> w = source_->window_at(at);
+    if (!w) {
+      eof_ = true;
+      return false;
     }
-    len_ += got;
-    return got > 0;
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want, w->end - at));
+    std::memcpy(data_.get() + len_, w->at(at), n);
+    len_ += n;
+    return n > 0;
   }
   if (!stream_) {
     const std::uint64_t left = file_size_ - (base_ + len_);

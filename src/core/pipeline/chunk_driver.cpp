@@ -16,9 +16,10 @@
 // it claims a chunk or a window, so the head's first batch is never waited for.
 //
 // Decoded windows. The reader that claims a stream decodes it into windows
-// of the chunk size, a bounded number kept (readers + 2), and parses windows
-// itself only while all are kept; every reader takes claimable windows before
-// new chunks. Window j is parsed like a file chunk (a guessed start, the
+// of the chunk size, a bounded number kept (readers + 2); it parses the
+// window it just decoded itself unless a reader with nothing else to do (a
+// helper) can, and parses windows whenever all are kept; every reader takes
+// claimable windows before new chunks. Window j is parsed like a file chunk (a guessed start, the
 // commit hand-off of chunk_ledger.hpp in a per-stream ledger, parking and
 // cascade), so the records and errors are the plain file's whatever the split.
 // Windows complete in order; a window frees its bytes once it and all before
@@ -551,9 +552,10 @@ void ChunkDriver::stream_done() {
 }
 
 // The reader that claims a stream decodes it: it reads the header through
-// the decoded windows, then decodes window after window, and while max_alive
-// windows wait to be parsed it parses windows itself (try_window). Every
-// other reader takes windows before new chunks (reader_main).
+// the decoded windows, then decodes window after window, parsing each itself
+// when no helper is free for it and parsing windows whenever max_alive wait
+// (try_window). Every other reader takes windows before new chunks
+// (reader_main).
 void ChunkDriver::process_stream(std::size_t g, Batch*& batch, InputWindow& w) {
   const Chunk& ch = chunks_[g];
   InputFile& in = files_[ch.file];
@@ -667,28 +669,29 @@ void ChunkDriver::process_stream(std::size_t g, Batch*& batch, InputWindow& w) {
 
 bool ChunkDriver::try_window(Batch*& batch, InputWindow& w, StreamRun* own) {
   if (active_count_.load(std::memory_order_acquire) == 0) return false;
+  // Under sched_mu_: whether r's next window may be claimed now.
+  auto claimable = [&](const StreamRun* r) {
+    const std::size_t k = r->next_claim;
+    if (k >= r->chain->published()) return false;
+    if (!ordered_ || single_thread_) return true;
+    // Ordering: a stream's windows are parts of its chunk; they are parsed
+    // once it is the head, at most window_lookahead_ ahead of the part the
+    // serial step waits for.
+    const std::size_t h = head_.load(std::memory_order_acquire);
+    return h > r->g || (h == r->g && k < head_part_.load(std::memory_order_acquire) + window_lookahead_);
+  };
   StreamRun* s = nullptr;
   std::size_t j = 0;
   {
     std::lock_guard lock(sched_mu_);
-    for (std::size_t i = 0, n = active_.size() + (own != nullptr); i < n; ++i) {
-      StreamRun* r = own ? (i == 0 ? own : active_[i - 1]) : active_[i];
-      if (own && i > 0 && r == own) continue;
-      const std::size_t k = r->next_claim;
-      if (k >= r->chain->published()) continue;
-      if (ordered_ && !single_thread_) {
-        // Ordering: a stream's windows are parts of its chunk; they are
-        // parsed once it is the head, at most window_lookahead_ ahead of the
-        // part the serial step waits for (or freely once its last part is out).
-        const std::size_t h = head_.load(std::memory_order_acquire);
-        if (h < r->g || (h == r->g && k >= head_part_.load(std::memory_order_acquire) + window_lookahead_)) continue;
-      }
-      r->prepare(k);
-      r->next_claim = k + 1;
-      r->inflight.fetch_add(1, std::memory_order_acq_rel);
-      s = r;
-      j = k;
-      break;
+    if (own && claimable(own)) s = own;
+    for (std::size_t i = 0; !s && i < active_.size(); ++i)
+      if (active_[i] != own && claimable(active_[i])) s = active_[i];
+    if (s) {
+      j = s->next_claim;
+      s->prepare(j);
+      s->next_claim = j + 1;
+      s->inflight.fetch_add(1, std::memory_order_acq_rel);
     }
   }
   if (!s) return false;
@@ -723,8 +726,7 @@ void ChunkDriver::process_window(StreamRun& s, std::size_t j, Batch*& batch, Inp
       }  // this window only: the next may not be decoded yet
       RecordSplitter splitter(in.delimiter, quote, in.key_columns);
       LineCursor lines{pc.begin, 0};  // window-relative, as a file chunk's
-      pc.guess = j ? pc.begin : in.data_start;
-      if (j) pc.guess = guess_record_start(w, pc.begin, in.delimiter, quote);
+      pc.guess = j ? guess_record_start(w, pc.begin, in.delimiter, quote) : in.data_start;
       pc.end = pc.guess < pc.wend
                    ? read_records(in, opt_, splitter, w, pc.guess, pc.wend, batch->keys, pc.res, lines)
                    : pc.guess;
@@ -829,10 +831,13 @@ void ChunkDriver::complete_window(ParsedChunk& pc, InputWindow& w) {
       notify_sched();  // a decoder may wait for a free window
     }
   };
+  auto deliver_last_part = [&] {  // ordered: exactly once per stream
+    if (ordered_ && !s.last_delivered.exchange(true, std::memory_order_acq_rel)) deliver_window(s, j, batch, true);
+  };
   auto abandon = [&] {
     if (batch) batch->keys.rollback(pc.mark);
     s.stop.store(true, std::memory_order_release);
-    if (ordered_ && !s.last_delivered.exchange(true, std::memory_order_acq_rel)) deliver_window(s, j, batch, true);
+    deliver_last_part();
     settle(0, true);
   };
   std::uint64_t prev_end = 0;
@@ -851,7 +856,7 @@ void ChunkDriver::complete_window(ParsedChunk& pc, InputWindow& w) {
     ChunkResult nothing;
     finish_chunk(pc.g, s.view, nothing, 0, pc.raw_end - s.raw_reported);
     s.raw_reported = pc.raw_end;
-    if (ordered_ && !s.last_delivered.exchange(true, std::memory_order_acq_rel)) deliver_window(s, j, batch, true);
+    deliver_last_part();
     return settle(pc.begin, false);
   }
   if (pc.error) {
