@@ -30,6 +30,11 @@ int run_add(AddFlags& f) {
   LoadedFilter lf = load_filter(f.filter);
   BuildOptions opt = input_options(f.in, detail::Consumer::filter);
   check_output_replaceable(target, opt.inputs, f.force, "--output");
+  if (!f.stats_json.empty() && f.stats_json != "-") {
+    std::vector<NamedPath> reads = named_inputs(opt.inputs);
+    reads.push_back({"the filter", f.filter});
+    check_apart("--stats-json", f.stats_json, reads, {{"--output", target}});
+  }
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
   BuildProgress progress;
   ProgressLine line(progress, !f.verbosity.quiet && !f.no_progress);

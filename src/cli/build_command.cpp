@@ -113,9 +113,7 @@ int run_build(BuildFlags& f) {
     std::error_code ec;
     if (std::filesystem::is_directory(f.stats_json, ec))
       throw CLI::ValidationError("--stats-json", "'" + f.stats_json + "' is a directory: give a file's name");
-    check_output_replaceable(f.stats_json, opt.inputs, true, "--stats-json");
-    if (!to_stdout && std::filesystem::equivalent(f.stats_json, f.output, ec))
-      throw CLI::ValidationError("--stats-json", "'" + f.stats_json + "' is also the filter's output");
+    check_apart("--stats-json", f.stats_json, named_inputs(opt.inputs), {{"--output", f.output}});
   }
   apply_key_flags(f.in, opt);
   opt.key.normalization = {f.trim, f.lowercase};

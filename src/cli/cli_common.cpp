@@ -126,16 +126,17 @@ void check_output_path(const std::string& path, const std::string& flag, OutputK
                                                "which would replace it; give a regular file's path"));
 }
 
+void check_apart(const std::string& flag, const std::string& path, const std::vector<NamedPath>& reads,
+                 const std::vector<NamedPath>& writes) {
+  const std::string clash = detail::output_clash(flag, path, reads, writes);
+  if (!clash.empty()) throw CLI::ValidationError(flag, clash);
+}
+
 void check_output_replaceable(const std::string& path, const std::vector<std::string>& inputs, bool force,
                               const std::string& flag) {
+  check_apart(flag, path, named_inputs(inputs));
   struct stat out {};
   if (::stat(path.c_str(), &out) != 0 || !S_ISREG(out.st_mode)) return;  // new: nothing to lose
-  for (const auto& in : inputs) {
-    struct stat st {};
-    if (in != "-" && ::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
-      throw CLI::ValidationError(flag, "'" + path + "' is also an input (" + in +
-                                           "): writing the output there would destroy it");
-  }
   if (force || out.st_size == 0) return;
   char magic[sizeof csvbloom::kMagic] = {};
   std::FILE* f = std::fopen(path.c_str(), "rb");

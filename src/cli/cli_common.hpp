@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/io/same_file.hpp"
 #include "csvbloom/filter.hpp"
 #include "csvbloom/key_spec.hpp"
 
@@ -58,6 +59,14 @@ std::vector<KeyColumn> parse_key_columns(const std::vector<std::string>& keys);
 enum class OutputKinds { file_only, device_in_place };
 void check_output_path(const std::string& path, const std::string& flag,
                        OutputKinds kinds = OutputKinds::file_only);
+
+using detail::named_inputs;
+using detail::NamedPath;
+// detail::output_clash as a CLI::ValidationError naming `flag`. A rows
+// output may be its own input (select and dedupe read every input before
+// the rename), so callers leave the inputs out of `reads` there.
+void check_apart(const std::string& flag, const std::string& path, const std::vector<NamedPath>& reads,
+                 const std::vector<NamedPath>& writes = {});
 
 // Before an output is replaced: refuses an output that is one of `inputs`
 // (the same file, by device and inode: `-o a.csv ... a.csv` would turn the

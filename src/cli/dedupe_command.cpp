@@ -48,6 +48,17 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   BuildOptions opt = input_options(f.in, detail::Consumer::rows);
   if (f.stats_json == "-" && (f.output.empty() || f.output == "-"))
     throw CLI::ValidationError("--stats-json", "'-' is standard output, which carries the rows: give a file, or -o for the rows");
+  // No output over an input it would destroy, or over another output. The
+  // rows may replace an input (every input is read before the rename), and
+  // --save may replace --filter (the documented way to keep a running filter).
+  {
+    const std::vector<NamedPath> inputs = named_inputs(opt.inputs);
+    std::vector<NamedPath> reads = inputs;
+    reads.push_back({"--filter", f.seen});
+    check_apart("--output", f.output, {{"--filter", f.seen}});
+    check_apart("--save", f.save, inputs, {{"--output", f.output}});
+    check_apart("--stats-json", f.stats_json, reads, {{"--output", f.output}, {"--save", f.save}});
+  }
   FilterParams params;
   FilterMetadata meta;
   std::optional<BloomFilter> filter;

@@ -33,6 +33,7 @@ int run_select(SelectFlags& f) {
   BuildOptions opt = input_options(f.in, detail::Consumer::rows);
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
   if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output", OutputKinds::device_in_place);
+  check_apart("--output", f.output, {{"the filter", f.filter}});  // an input CSV may be replaced by its own rows
   std::unique_ptr<Output> out;
   if (!f.count) out = std::make_unique<Output>(f.output);
   BuildProgress progress;

@@ -84,6 +84,12 @@ void check_output_path(const std::string& path) {
           ": the output is written to a temp file renamed over the path, which would replace it; give a regular file's path");
 }
 
+void check_apart(const std::string& what, const std::string& path, const std::vector<detail::NamedPath>& reads,
+                 const std::vector<detail::NamedPath>& writes) {
+  const std::string clash = detail::output_clash(what, path, reads, writes);
+  if (!clash.empty()) invalid(what + ": " + clash);
+}
+
 std::uint64_t optional_positive(py::handle v, const char* name) {
   if (v.is_none()) return 0;
   if (py::isinstance<py::bool_>(v) || !py::isinstance<py::int_>(v)) throw py::type_error(std::string(name) + ": an int");

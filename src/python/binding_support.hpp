@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/common/build_defaults.hpp"
+#include "core/io/same_file.hpp"
 #include "csvbloom/build.hpp"
 #include "csvbloom/error.hpp"
 
@@ -42,6 +43,12 @@ char delimiter_byte(pybind11::handle d);
 // The CLI's check_output_path: the rename would replace anything but a
 // regular file (a symbolic link itself, a device, a FIFO).
 void check_output_path(const std::string& path);
+
+// The CLI's check_apart (detail::output_clash): an output (the keyword
+// `what`) over something the call reads and must not replace, or over
+// another of its outputs, is an InvalidArgumentError.
+void check_apart(const std::string& what, const std::string& path, const std::vector<detail::NamedPath>& reads,
+                 const std::vector<detail::NamedPath>& writes = {});
 
 // None -> 0; else an int >= 1 (TypeError / InvalidArgumentError naming `name`).
 std::uint64_t optional_positive(pybind11::handle v, const char* name);

@@ -43,6 +43,7 @@ py::dict build(py::object inputs_arg, py::object output_arg, py::object key, boo
                threads_arg, readers_arg, workers_arg, chunk_size, queue_batches_arg};
   BuildOptions opt = input_options(in, detail::Consumer::filter);
   check_output_path(output);
+  check_apart("output", output, detail::named_inputs(opt.inputs));
   define_key(key, no_header, trim, lowercase, opt);
 
   if (layout != "blocked" && layout != "classic") invalid("layout: 'blocked' or 'classic' (got '" + layout + "')");

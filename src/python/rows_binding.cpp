@@ -53,6 +53,12 @@ constexpr double kDedupeFpr = 1e-6;
 // per batch of rows rather than per row.
 constexpr std::size_t kOutputBuffer = 1u << 20;
 
+// The path of an `output` that is one, else "" (None, a file object).
+std::string output_path(py::handle output) {
+  if (py::isinstance<py::str>(output) || py::hasattr(output, "__fspath__")) return one_path(output, "output");
+  return {};
+}
+
 // The three kinds of `output` behind one RowSink.
 class PyRowOutput final : public RowSink {
  public:
@@ -166,6 +172,7 @@ py::dict select(py::object filter_arg, py::object inputs_arg, py::object output,
   apply_filter_key(lf.metadata.key, fpath, key, in, opt);
   // count writes no rows: an output would silently stay unwritten.
   if (count && !output.is_none()) invalid("output: count=True writes no rows; leave output None");
+  check_apart("output", output_path(output), {{"the filter", fpath}});  // an input CSV may be replaced by its rows
   std::optional<PyRowOutput> out;
   if (!count) out.emplace(output);
   std::atomic<bool> cancel{false};
@@ -195,8 +202,9 @@ py::dict dedupe(py::object inputs_arg, py::object output, py::object key, py::ob
   FilterParams params;
   FilterMetadata meta;
   std::optional<BloomFilter> filter;
+  std::string seen_path;
   if (!seen_arg.is_none()) {
-    const std::string seen = filter_path(seen_arg, "filter");
+    const std::string seen = seen_path = filter_path(seen_arg, "filter");
     if (!capacity_arg.is_none()) invalid("capacity: comes from the filter given with filter= (" + seen + ")");
     if (fpr != kDedupeFpr) invalid("fpr: comes from the filter given with filter= (" + seen + ")");
     if (trim || lowercase) invalid("trim, lowercase: come from the filter given with filter= (" + seen + ")");
@@ -224,11 +232,15 @@ py::dict dedupe(py::object inputs_arg, py::object output, py::object key, py::ob
     validate_params(params);
     filter.emplace(params);
   }
+  // As the CLI's dedupe: the rows may replace an input, save= may replace filter=.
+  const std::string rows_path = output_path(output);
+  check_apart("output", rows_path, {{"the filter", seen_path}});
   std::unique_ptr<detail::AtomicFileWriter> saved;
   std::string save;
   if (!save_arg.is_none()) {
     save = one_path(save_arg, "save");
     check_output_path(save);
+    check_apart("save", save, detail::named_inputs(opt.inputs), {{"output", rows_path}});
     saved = std::make_unique<detail::AtomicFileWriter>(save);  // an unwritable directory fails now
   }
   PyRowOutput out(output);
@@ -267,6 +279,7 @@ py::dict add(py::object filter_arg, py::object inputs_arg, py::object output_arg
   InputArgs in{inputs_arg, delimiter, no_header, on_error, allow_ragged, max_record_bytes,
                threads_arg, readers_arg, workers_arg, chunk_size, queue_batches_arg};
   BuildOptions opt = input_options(in, detail::Consumer::filter);
+  check_apart("output", target, detail::named_inputs(opt.inputs));  // the filter itself: add in place
   apply_filter_key(lf.metadata.key, fpath, key, in, opt);
   std::atomic<bool> cancel{false};
   opt.cancel = &cancel;

@@ -89,6 +89,44 @@ chmod 600 perm.bloom
 expect_exit 0 "$CSVBLOOM" merge -q -o perm.bloom perm.bloom
 check "[ \"\$(stat -c %a perm.bloom)\" = 600 ]" "merge: chmod 600 filter came back $(stat -c %a perm.bloom)"
 
+# ---- no output over an input it would destroy, or over another output ----
+# (each line but one exited 0 and lost a file on the binary of 2026-12-05,
+# commit 234760c)
+cp airports.csv in.csv && cp airports.csv in.orig
+clash() {  # clash MESSAGE ARGS...: exit 2 naming the clash; inputs, filter and no other file touched
+  local msg=$1
+  shift
+  rm -f new.out new.json
+  cp in.orig in.csv && cp prod.orig prod.bloom  # each line on its own, whatever the one before did
+  expect_exit 2 "$CSVBLOOM" "$@"
+  expect_err_contains "$msg"
+  same_file in.csv in.orig "in.csv after: $*"
+  unchanged "$*"
+  check "[ ! -e new.out ] && [ ! -e new.json ]" "an output was written by: $*"
+}
+clash "is also an input" dedupe -q --key name --save in.csv in.csv
+clash "is also an input" dedupe -q --key name --stats-json ./in.csv in.csv
+clash "is also --output" dedupe -q --key name --save new.out -o ./new.out in.csv
+clash "is also --output" dedupe -q --key name --stats-json new.out -o new.out in.csv
+clash "is also --save" dedupe -q --key name --stats-json new.out --save new.out in.csv
+clash "is also --filter" dedupe -q --filter prod.bloom -o prod.bloom in.csv
+clash "is also --filter" dedupe -q --filter prod.bloom --stats-json prod.bloom in.csv
+clash "is also --output" build -q --key name --capacity 10 --stats-json new.out -o new.out in.csv
+clash "is also an input" build -q --key name --capacity 10 --stats-json in.csv -o new.out in.csv
+clash "is also the filter" select -o prod.bloom prod.bloom in.csv
+clash "is also the filter" add -q --stats-json prod.bloom prod.bloom in.csv
+clash "is also an input" add -q --stats-json in.csv prod.bloom in.csv
+clash "is also --output" add -q -o new.out --stats-json new.out prod.bloom in.csv
+cp in.orig in.csv && cp prod.orig prod.bloom
+# What stays allowed: rows in place (every input is read before the rename),
+# --save over --filter, add and merge in place.
+expect_exit 0 "$CSVBLOOM" dedupe -q --key name -o in.csv in.csv
+same_file in.csv in.orig "dedupe in place of a file without duplicates"
+cp prod.bloom seen.bloom
+expect_exit 0 "$CSVBLOOM" dedupe -q --filter seen.bloom --save seen.bloom -o new.out in.csv
+expect_exit 0 "$CSVBLOOM" select -q -o in.csv prod.bloom in.csv
+same_file in.csv in.orig "select in place of rows that are all in the filter"
+
 # ---- issue 12: a missing output directory names the output given ----
 expect_exit 2 "$CSVBLOOM" build -q -o some/missing/dir/f.bloom --key name --capacity 10 airports.csv
 expect_err_contains "some/missing/dir/f.bloom"

@@ -104,6 +104,34 @@ def test_missing_column_and_bad_options(tmp_path):
     assert not (tmp_path / "o.bloom").exists()
 
 
+def test_no_output_over_an_input_or_another_output(people_filter):
+    # Each call below returned before 2026-12-05 (commit 234760c), with a file
+    # destroyed (the CSV turned into a filter, the filter into rows) or one of
+    # two outputs lost.
+    t = people_filter
+    data, one = t / "people.csv", t / "one.bloom"
+    before = {p: p.read_bytes() for p in (data, one)}
+    with pytest.raises(csvbloom.InvalidArgumentError, match="output: .* is also an input"):
+        csvbloom.build(data, data, key="email", capacity=100)
+    with pytest.raises(csvbloom.InvalidArgumentError, match="output: .* is also an input"):
+        csvbloom.add(one, data, output=data)
+    with pytest.raises(csvbloom.InvalidArgumentError, match="save: .* is also an input"):
+        csvbloom.dedupe(data, key="email", capacity=100, save=data)
+    with pytest.raises(csvbloom.InvalidArgumentError, match="save: .* is also output"):
+        csvbloom.dedupe(data, t / "rows.csv", key="email", capacity=100, save=t / "." / "rows.csv")
+    with pytest.raises(csvbloom.InvalidArgumentError, match="output: .* is also the filter"):
+        csvbloom.dedupe(data, one, filter=one)
+    with pytest.raises(csvbloom.InvalidArgumentError, match="output: .* is also the filter"):
+        csvbloom.select(one, data, one)
+    assert {p: p.read_bytes() for p in (data, one)} == before
+    assert not (t / "rows.csv").exists()
+    # Still allowed: rows in place, add in place, save= over filter=.
+    csvbloom.select(one, data, data)
+    assert data.read_bytes() == before[data]  # every row's key is in the filter
+    csvbloom.add(one, data)
+    csvbloom.dedupe(data, t / "rows.csv", filter=one, save=one)
+
+
 def test_errors_pickle():
     import pickle
     e = csvbloom._errors._make("BadCsvError", "f.csv:3: bad", "bad", "f.csv", 3, None)
