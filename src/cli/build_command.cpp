@@ -239,8 +239,7 @@ int run_build(BuildFlags& f) {
   unprotect_temp_file();
 
   if (!f.verbosity.quiet)
-    print_build_summary(to_stdout ? "standard output" : f.output, stats, filter, meta, fill, f.verbosity.verbose > 0,
-                        progress.bytes_total.load());
+    print_build_summary(to_stdout ? "standard output" : f.output, stats, filter, meta, fill, f.verbosity.verbose > 0);
   // The saturation warning is printed even under -q: it is the one warning a
   // cron job must see (a filter that answers "present" to everything).
   for (const auto& w : warnings) {

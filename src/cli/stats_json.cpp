@@ -14,12 +14,11 @@
 namespace csvbloom::cli {
 
 void print_build_summary(const std::string& output, const BuildStats& s, const BloomFilter& f,
-                         const FilterMetadata& m, const FillStats& fill, bool per_file, std::uint64_t file_bytes) {
+                         const FilterMetadata& m, const FillStats& fill, bool per_file) {
   const double secs = s.seconds > 0 ? s.seconds : 1e-9;
-  // The bytes the progress line counted (on disk), then the decoded ones when
-  // compressed inputs make them differ.
-  std::string bytes = human_bytes(static_cast<double>(file_bytes ? file_bytes : s.bytes));
-  if (file_bytes && file_bytes != s.bytes) bytes += " (" + human_bytes(static_cast<double>(s.bytes)) + " decoded)";
+  const std::uint64_t stored = s.bytes_on_disk ? s.bytes_on_disk : s.bytes;
+  std::string bytes = human_bytes(static_cast<double>(stored));
+  if (stored != s.bytes) bytes += " (" + human_bytes(static_cast<double>(s.bytes)) + " decoded)";
   std::fprintf(stderr, "csvbloom: wrote %s: %s, %s, %s, %s inserted (%s, %s)\n", output.c_str(),
                count_of(s.files, "file").c_str(), bytes.c_str(), count_of(s.rows, "row").c_str(),
                count_of(s.keys_inserted, "key").c_str(), count_of(s.bad_rows, "bad row").c_str(),

@@ -13,10 +13,10 @@ namespace csvbloom::cli {
 
 class JsonWriter;
 
-// file_bytes: the input bytes as the progress line counted them (on disk,
-// compressed where compressed); 0 to show only the decoded bytes.
+// The summary on stderr (build's and add's): the input bytes as stored, and
+// the decoded ones when compressed inputs make them differ.
 void print_build_summary(const std::string& output, const BuildStats& s, const BloomFilter& f,
-                         const FilterMetadata& m, const FillStats& fill, bool per_file, std::uint64_t file_bytes = 0);
+                         const FilterMetadata& m, const FillStats& fill, bool per_file);
 // The --stats-json document, `warnings` as printed.
 std::string stats_json_text(const std::string& output, const BuildStats& s, const BloomFilter& f,
                             const FilterMetadata& m, const FillStats& fill, const std::vector<std::string>& warnings);

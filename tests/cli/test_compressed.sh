@@ -34,6 +34,15 @@ for f in data.csv.gz data.csv.zst; do
 done
 expect_exit 0 "$CSVBLOOM" build -q -o c.bloom "${B[@]}" - < data.csv.zst
 same_file c.bloom ref.bloom "zstd on stdin"
+# The summary on stderr says both, for build and add, from a file and from
+# stdin (add said only the decoded bytes until 2026-12-05, commit 234760c).
+expect_exit 0 "$CSVBLOOM" build --no-progress -o s.bloom --key email --capacity 100000 data.csv.gz
+expect_err_matches "1 file, [0-9.]+ KiB \\([0-9.]+ MiB decoded\\)"
+for how in file stdin; do
+  if [ $how = file ]; then expect_exit 0 "$CSVBLOOM" add --no-progress s.bloom data.csv.gz
+  else expect_exit 0 "$CSVBLOOM" add --no-progress s.bloom - < data.csv.gz; fi
+  expect_err_matches "1 file, [0-9.]+ KiB \\([0-9.]+ MiB decoded\\)"
+done
 
 # Several compressed files decode in parallel; the result is the same as plain.
 mkdir dir
