@@ -26,7 +26,7 @@ _csvbloom_subcommand_options() {
     merge) echo "-h --help -o --output -f --force -q --quiet -v --verbose" ;;
     select|dedupe|add)
       case $1 in
-        select) echo "--absent -c --count -o --output --no-verify" ;;
+        select) echo "--absent -c --count -o --output --no-verify --stats-json" ;;
         dedupe) echo "-o --output --filter --save --trim --lowercase -n --capacity -p --fpr --stats-json" ;;
         add) echo "-o --output -f --force --stats-json" ;;
       esac

@@ -120,13 +120,8 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   if (!f.stats_json.empty()) {
     JsonWriter w;
     w.begin_object();
-    write_input_head(w, f.output.empty() ? std::string("-") : f.output, s.input);
-    w.field("rows_written", s.rows_written)
-        .field("duplicates_dropped", s.rows_dropped)
-        .field("expected_false_drops", s.expected_false_drops)
-        .field("bad_rows", s.input.bad_rows)
-        .field("empty_keys", s.input.empty_keys)
-        .field("seconds", s.input.seconds);
+    write_row_fields(w, f.output.empty() ? std::string("-") : f.output, s);
+    w.field("duplicates_dropped", s.rows_dropped).field("expected_false_drops", s.expected_false_drops);
     w.begin_object("filter");
     write_filter_json(w, *filter, meta, fill);
     w.end_object();

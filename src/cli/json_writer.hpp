@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -31,6 +32,11 @@ class JsonWriter {
     return *this;
   }
   JsonWriter& field(const char* key, std::uint32_t v) { return field(key, static_cast<std::uint64_t>(v)); }
+  JsonWriter& field(const char* key, std::nullptr_t) {
+    prefix(key);
+    out_ += "null";
+    return *this;
+  }
   JsonWriter& field(const char* key, bool v) {
     prefix(key);
     out_ += v ? "true" : "false";

@@ -7,7 +7,9 @@
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_flags.hpp"
+#include "cli/json_writer.hpp"
 #include "cli/progress.hpp"
+#include "cli/stats_json.hpp"
 #include "cli/output.hpp"
 #include "csvbloom/error.hpp"
 #include "csvbloom/format.hpp"
@@ -19,6 +21,7 @@ namespace {
 struct SelectFlags {
   std::string filter;
   std::string output;
+  std::string stats_json;
   bool absent{false};
   bool count{false};
   bool no_verify{false};
@@ -34,6 +37,15 @@ int run_select(SelectFlags& f) {
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
   if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output", OutputKinds::device_in_place);
   check_apart("--output", f.output, {{"the filter", f.filter}});  // an input CSV may be replaced by its own rows
+  if (f.stats_json == "-" && (f.count || f.output.empty() || f.output == "-"))
+    throw CLI::ValidationError("--stats-json", f.count ? "'-' is standard output, which carries the count: give a file"
+                                                       : "'-' is standard output, which carries the rows: give a file, "
+                                                         "or -o for the rows");
+  if (!f.stats_json.empty()) {
+    std::vector<NamedPath> reads = named_inputs(opt.inputs);
+    reads.push_back({"the filter", f.filter});
+    check_apart("--stats-json", f.stats_json, reads, {{"--output", f.output}});
+  }
   std::unique_ptr<Output> out;
   if (!f.count) out = std::make_unique<Output>(f.output);
   BuildProgress progress;
@@ -47,6 +59,14 @@ int run_select(SelectFlags& f) {
                with_commas(s.rows_written + s.rows_dropped), f.absent ? "absent from the filter" : "may be in the filter",
                with_commas(s.input.files), human_bytes(static_cast<double>(s.input.bytes)));
   for (const auto& b : s.input.first_bad_rows) spdlog::warn("skipped bad row: {}:{}: {}", b.file, b.line, b.what);
+  if (!f.stats_json.empty()) {  // after the rows are in place, as dedupe's
+    JsonWriter w;
+    w.begin_object();
+    write_row_fields(w, f.count ? std::string() : f.output.empty() ? std::string("-") : f.output, s);
+    w.field("rows_dropped", s.rows_dropped).field("absent", f.absent).field("filter_file", f.filter);
+    w.end_object();
+    write_text_file(f.stats_json, w.str());
+  }
   return s.rows_written ? kExitOk : kExitNoneFound;
 }
 
@@ -78,6 +98,9 @@ std::function<int()> register_select(CLI::App& app) {
   // --count writes no rows: with -o it would silently leave FILE unwritten.
   cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically; a device or FIFO in place) instead of standard output")
       ->excludes(count);
+  cmd->add_option("--stats-json", f->stats_json,
+                  "Write the summary as JSON to FILE (- for stdout when the rows go to -o): rows, rows_written, "
+                  "rows_dropped, bad_rows, ...");
   cmd->add_flag("--no-verify", f->no_verify, "Skip the filter's checksum (huge filters, trusted storage)");
   cmd->add_flag("--no-progress", f->no_progress, "No progress line, even on a terminal");
   add_verbosity_flags(*cmd, f->verbosity);

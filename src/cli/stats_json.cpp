@@ -70,11 +70,20 @@ void write_filter_json(JsonWriter& w, const BloomFilter& f, const FilterMetadata
 }
 
 void write_input_head(JsonWriter& w, const std::string& output, const BuildStats& s) {
-  w.field("output", output)
-      .field("files", s.files)
+  if (output.empty()) w.field("output", nullptr);  // select --count: no rows written anywhere
+  else w.field("output", output);
+  w.field("files", s.files)
       .field("bytes", s.bytes)
       .field("bytes_on_disk", s.bytes_on_disk)
       .field("rows", s.rows);
+}
+
+void write_row_fields(JsonWriter& w, const std::string& output, const RowStats& s) {
+  write_input_head(w, output, s.input);
+  w.field("rows_written", s.rows_written)
+      .field("bad_rows", s.input.bad_rows)
+      .field("empty_keys", s.input.empty_keys)
+      .field("seconds", s.input.seconds);
 }
 
 std::string stats_json_text(const std::string& output, const BuildStats& s, const BloomFilter& f,

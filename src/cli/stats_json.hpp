@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "csvbloom/build.hpp"
+#include "csvbloom/rows.hpp"
 #include "csvbloom/format.hpp"
 
 namespace csvbloom::cli {
@@ -21,8 +22,13 @@ void print_build_summary(const std::string& output, const BuildStats& s, const B
 std::string stats_json_text(const std::string& output, const BuildStats& s, const BloomFilter& f,
                             const FilterMetadata& m, const FillStats& fill, const std::vector<std::string>& warnings);
 // The fields every --stats-json document starts with (build's, add's,
-// dedupe's): output, files, bytes, bytes_on_disk, rows.
+// dedupe's, select's): output (null when "": select --count), files, bytes,
+// bytes_on_disk, rows.
 void write_input_head(JsonWriter& w, const std::string& output, const BuildStats& s);
+// The fields select's and dedupe's --stats-json share, after the head:
+// rows_written, bad_rows, empty_keys, seconds (the names of Python's
+// summaries).
+void write_row_fields(JsonWriter& w, const std::string& output, const RowStats& s);
 // Writes `text` to `path` ("-": standard output). Throws Error(io).
 void write_text_file(const std::string& path, const std::string& text);
 // The filter's parameters, shared by `build --stats-json` and `info --json`.

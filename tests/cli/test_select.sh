@@ -99,6 +99,20 @@ expect_out_equals "2"
 expect_exit 2 "$CSVBLOOM" select --count -o counted.csv mx.bloom small.csv
 expect_err_contains "--count"
 check "[ ! -e counted.csv ]" "select --count -o wrote counted.csv"
+# --stats-json: the counts for scripts, written on exit 1 too (none selected).
+expect_exit 0 "$CSVBLOOM" select --stats-json st.json -o sel.csv mx.bloom small.csv
+check "[ \"\$(json_get st.json 'j[\"output\"], j[\"rows\"], j[\"rows_written\"], j[\"rows_dropped\"], j[\"absent\"], j[\"filter_file\"]')\" = \"('sel.csv', 2, 1, 1, False, 'mx.bloom')\" ]" \
+  "select --stats-json: $(json_get st.json 'j')"
+expect_exit 1 "$CSVBLOOM" select --count --stats-json st.json mx.bloom none.csv
+check "[ \"\$(json_get st.json 'j[\"output\"], j[\"rows_written\"], j[\"empty_keys\"]')\" = '(None, 0, 1)' ]" \
+  "select --count --stats-json: $(json_get st.json 'j')"
+expect_exit 0 "$CSVBLOOM" select --absent --stats-json - -o sel.csv mx.bloom none.csv  # the JSON alone on stdout
+check "[ \"\$(python3 -c 'import json,sys; print(json.load(sys.stdin)[\"rows_written\"])' <"$WORK/out")\" = 2 ]" \
+  "select --stats-json - -o: stdout is not the JSON: $(head -c 200 "$WORK/out")"
+expect_exit 2 "$CSVBLOOM" select --stats-json - mx.bloom small.csv  # stdout carries the rows
+expect_err_contains "carries the rows"
+expect_exit 2 "$CSVBLOOM" select --count --stats-json - mx.bloom small.csv
+expect_err_contains "carries the count"
 expect_exit 2 "$CSVBLOOM" select mx.bloom does-not-exist.csv
 expect_err_contains "does-not-exist.csv"
 
