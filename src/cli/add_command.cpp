@@ -25,6 +25,9 @@ struct AddFlags {
 
 int run_add(AddFlags& f) {
   setup_logging(f.verbosity);
+  if (f.output == "-")  // (until 2026-12-05 a file called "-")
+    throw CLI::ValidationError("--output", "'-': add writes a filter file (FILTER itself without -o), not standard "
+                                           "output; give a file's name (./- for a file called '-')");
   const std::string target = f.output.empty() ? f.filter : f.output;
   check_output_path(target, "--output");
   LoadedFilter lf = load_filter(f.filter);

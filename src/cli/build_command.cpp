@@ -98,8 +98,7 @@ int run_build(BuildFlags& f) {
   BuildOptions opt = input_options(f.in, detail::Consumer::filter);
   const bool to_stdout = f.output == "-";
   if (to_stdout) {
-    if (::isatty(STDOUT_FILENO))
-      throw CLI::ValidationError("--output", "'-' writes the filter to standard output, which is a terminal: redirect it");
+    check_filter_to_stdout("--output");
     if (f.stats_json == "-")
       throw CLI::ValidationError("--stats-json", "'-' is standard output, where -o - already writes the filter");
   } else {

@@ -126,6 +126,11 @@ void check_output_path(const std::string& path, const std::string& flag, OutputK
                                                "which would replace it; give a regular file's path"));
 }
 
+void check_filter_to_stdout(const std::string& flag) {
+  if (::isatty(STDOUT_FILENO))
+    throw CLI::ValidationError(flag, "'-' writes the filter to standard output, which is a terminal: redirect it");
+}
+
 void check_apart(const std::string& flag, const std::string& path, const std::vector<NamedPath>& reads,
                  const std::vector<NamedPath>& writes) {
   const std::string clash = detail::output_clash(flag, path, reads, writes);

@@ -60,6 +60,10 @@ enum class OutputKinds { file_only, device_in_place };
 void check_output_path(const std::string& path, const std::string& flag,
                        OutputKinds kinds = OutputKinds::file_only);
 
+// A filter written to standard output ("-"): refused on a terminal (binary
+// bytes on the screen). Throws CLI::ValidationError naming `flag`.
+void check_filter_to_stdout(const std::string& flag);
+
 using detail::named_inputs;
 using detail::NamedPath;
 // detail::output_clash as a CLI::ValidationError naming `flag`. A rows

@@ -91,10 +91,18 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
     filter.emplace(params);
   }
   std::unique_ptr<Output> saved;
-  if (!f.save.empty()) {
+  if (f.save == "-") {  // standard output, when the rows go to -o (until 2026-12-05 a file called "-")
+    if (f.output.empty() || f.output == "-")
+      throw CLI::ValidationError("--save", "'-' is standard output, which carries the rows: give a file, or -o for the rows");
+    if (f.stats_json == "-")
+      throw CLI::ValidationError("--stats-json", "'-' is standard output, where --save - already writes the filter");
+    check_filter_to_stdout("--save");
+  } else if (!f.save.empty()) {
     check_output_path(f.save, "--save");
+  }
+  if (!f.save.empty()) {
     // An unwritable directory fails now, not after the run.
-    saved = std::make_unique<Output>(f.save, Output::Dash::file);
+    saved = std::make_unique<Output>(f.save);
   }
   if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output", OutputKinds::device_in_place);
   Output out(f.output);
@@ -155,7 +163,7 @@ std::function<int()> register_dedupe(CLI::App& app) {
   add_input_flags(*cmd, f->in, KeyFlags::define);
   cmd->add_option("-o,--output", f->output, "Write the rows to FILE (atomically; a device or FIFO in place) instead of standard output");
   cmd->add_option("--filter", f->seen, "Start from this filter (keys already in it are dropped too)");
-  cmd->add_option("--save", f->save, "Write the final filter to FILE (atomically)");
+  cmd->add_option("--save", f->save, "Write the final filter to FILE (atomically); - for stdout when the rows go to -o");
   cmd->add_flag("--trim", f->trim, "Trim ASCII spaces and tabs around keys");
   cmd->add_flag("--lowercase", f->lowercase, "Lowercase ASCII letters in keys");
   cmd->add_option("-n,--capacity", f->capacity, "Expected number of distinct keys [default: estimated]")

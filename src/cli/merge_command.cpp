@@ -24,11 +24,15 @@ struct MergeFlags {
 
 int run_merge(const MergeFlags& f) {
   setup_logging(f.verbosity);
-  check_output_path(f.output, "--output");
-  // An input filter may be the output (`merge -o all.bloom all.bloom new.bloom`):
-  // inputs are read in full before the rename replaces it.
-  check_output_replaceable(f.output, {}, f.force, "--output");
-  Output out(f.output, Output::Dash::file);  // fail early on an unwritable directory
+  if (f.output == "-") {  // standard output, as build -o - (until 2026-12-05 a file called "-")
+    check_filter_to_stdout("--output");
+  } else {
+    check_output_path(f.output, "--output");
+    // An input filter may be the output (`merge -o all.bloom all.bloom new.bloom`):
+    // inputs are read in full before the rename replaces it.
+    check_output_replaceable(f.output, {}, f.force, "--output");
+  }
+  Output out(f.output);  // fail early on an unwritable directory
   LoadedFilter first = load_filter(f.inputs[0], true);
   BloomFilter merged(first.filter.params());
   merged.merge_from(first.filter);
@@ -52,7 +56,8 @@ int run_merge(const MergeFlags& f) {
   write_filter(out.fd(), merged, first.metadata, f.output);
   out.commit();
   if (!f.verbosity.quiet)
-    spdlog::info("merged {} filters into {} ({} keys inserted, fingerprint {})", f.inputs.size(), f.output,
+    spdlog::info("merged {} filters into {} ({} keys inserted, fingerprint {})", f.inputs.size(),
+                 f.output == "-" ? "standard output" : f.output,
                  with_commas(merged.keys_inserted()), fp);
   return kExitOk;
 }
@@ -68,7 +73,7 @@ std::function<int()> register_merge(CLI::App& app) {
       "byte-identical to one build over all the shards' inputs.\n\n"
       "Example:\n"
       "  csvbloom merge -o all.bloom shard-*.bloom");
-  cmd->add_option("-o,--output", f->output, "Filter file to write (atomically)")->required();
+  cmd->add_option("-o,--output", f->output, "Filter file to write (atomically); - for stdout")->required();
   cmd->add_option("inputs", f->inputs, "Filters to merge")->required()->expected(1, -1);
   cmd->add_flag("-f,--force", f->force, "Replace an existing -o that is not a csvbloom filter");
   add_verbosity_flags(*cmd, f->verbosity);

@@ -24,8 +24,7 @@ constexpr std::size_t kOutputBuffer = 1u << 20;
 constexpr std::size_t kCopyLentBelow = 64u << 10;
 }  // namespace
 
-Output::Output(const std::string& path, Dash dash)
-    : path_(path == "-" && dash == Dash::standard_output ? "" : path) {
+Output::Output(const std::string& path) : path_(path == "-" ? "" : path) {
   if (path_.empty()) {
     fd_ = STDOUT_FILENO;
     return;

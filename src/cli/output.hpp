@@ -2,7 +2,8 @@
 // --stats-json, the rows of select and dedupe, dedupe --save, merge's result).
 //
 // Where the bytes go depends on what the path names:
-//   - "" or "-" (unless Dash::file): standard output, written in place;
+//   - "" or "-": standard output, written in place (every flag that writes
+//     a file takes "-" so, or refuses it: a file called "-" is "./-");
 //   - an existing file that is not a regular file or a directory (a device
 //     such as /dev/null or /dev/stderr, a FIFO): written in place, since
 //     there is nothing to replace atomically and a rename would replace the
@@ -39,11 +40,8 @@ namespace csvbloom::cli {
 
 class Output final : public RowSink {
  public:
-  // What "-" names: standard output, or (for merge -o and dedupe --save,
-  // which have no standard-output form) a file called "-".
-  enum class Dash { standard_output, file };
   // Throws Error(io) naming `path` when it can't be opened.
-  explicit Output(const std::string& path, Dash dash = Dash::standard_output);
+  explicit Output(const std::string& path);
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
   ~Output() override;

@@ -81,6 +81,26 @@ same_file "$WORK/out" prod.orig "-o - on stdout"
 check "[ ! -e ./- ]" "-o - created a file named -"
 expect_exit 2 "$CSVBLOOM" build -q -o - --stats-json - --key name --capacity 100 airports.csv
 
+# "-" is standard output for every filter output that can take it (merge -o,
+# dedupe --save with the rows in -o), and refused where it can't be (add -o,
+# --save with the rows on stdout): until 2026-12-05 (commit 234760c) all
+# three wrote a file called "-" and exited 0.
+expect_exit 0 "$CSVBLOOM" merge -q -o - prod.bloom
+same_file "$WORK/out" prod.orig "merge -o - on stdout"
+printf 'id,name,email\n1,Ada,a@x\n2,Ada,b@x\n' >dupnames.csv
+"$CSVBLOOM" dedupe -q --key name --capacity 10 --save saved.bloom -o rows.csv dupnames.csv
+expect_exit 0 "$CSVBLOOM" dedupe -q --key name --capacity 10 --save - -o rows2.csv dupnames.csv
+same_file "$WORK/out" saved.bloom "dedupe --save - on stdout"
+same_file rows2.csv rows.csv "dedupe's rows with --save -"
+expect_exit 2 "$CSVBLOOM" dedupe -q --key name --capacity 10 --save - dupnames.csv
+expect_err_contains "carries the rows"
+expect_exit 2 "$CSVBLOOM" dedupe -q --key name --capacity 10 --save - --stats-json - -o rows3.csv dupnames.csv
+expect_err_contains "--save - already writes the filter"
+expect_exit 2 "$CSVBLOOM" add -q -o - prod.bloom airports.csv
+expect_err_contains "./- for a file called '-'"
+unchanged "add -o -"
+check "[ ! -e ./- ] && [ ! -e rows3.csv ]" "a file called - (or rows3.csv) was written"
+
 # ---- a replaced output keeps its permission bits ----
 cp prod.orig perm.bloom && chmod 640 perm.bloom
 expect_exit 0 "$CSVBLOOM" build -q -o perm.bloom --key email --capacity 100 airports.csv
