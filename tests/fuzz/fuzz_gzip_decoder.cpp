@@ -12,7 +12,6 @@
 // malformed Huffman tables that still decode to the checked bytes).
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -23,42 +22,7 @@
 
 #include "core/io/stream_decoder.hpp"
 #include "csvbloom/error.hpp"
-
-namespace {
-
-std::optional<std::string> zlib_decode(const std::string& gz) {
-  z_stream z{};
-  if (inflateInit2(&z, 15 + 16) != Z_OK) std::abort();
-  std::string out;
-  std::vector<char> buf(1 << 16);
-  std::size_t pos = 0;
-  bool member_done = false;
-  std::optional<std::string> result;
-  for (;;) {
-    if (member_done) {
-      if (pos == gz.size()) {
-        result = out;
-        break;
-      }
-      inflateReset(&z);
-      member_done = false;
-    }
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data() + pos));
-    z.avail_in = static_cast<uInt>(gz.size() - pos);
-    z.next_out = reinterpret_cast<Bytef*>(buf.data());
-    z.avail_out = static_cast<uInt>(buf.size());
-    const int rc = inflate(&z, Z_NO_FLUSH);
-    pos = gz.size() - z.avail_in;
-    out.append(buf.data(), buf.size() - z.avail_out);
-    if (out.size() > (64u << 20)) break;  // a bomb: not worth comparing
-    if (rc == Z_STREAM_END) member_done = true;
-    else if (rc != Z_OK) break;
-  }
-  inflateEnd(&z);
-  return result;
-}
-
-}  // namespace
+#include "../unit/zlib_reference.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
@@ -90,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   ::close(fd);
   if (ours) {
-    const std::optional<std::string> ref = zlib_decode(gz);
+    const std::optional<std::string> ref = csvbloom::test::zlib_decode(gz, 64u << 20);
     if (ref && *ref != *ours) std::abort();
   }
   return 0;

@@ -24,6 +24,7 @@
 #include "core/io/stream_decoder.hpp"
 #include "csvbloom/error.hpp"
 #include "temp_dir.hpp"
+#include "zlib_reference.hpp"
 
 using csvbloom::Error;
 using csvbloom::ErrorKind;
@@ -32,41 +33,9 @@ using csvbloom::detail::StreamDecoder;
 using csvbloom::test::gzip_member;
 using csvbloom::test::HeaderFields;
 using csvbloom::test::TempDir;
+using csvbloom::test::zlib_decode;
 
 namespace {
-
-// zlib's reading of `gz` with the rules of csvbloom's decoder before ISA-L
-// (commit 7ea6f7b): nullopt for an error.
-std::optional<std::string> zlib_decode(const std::string& gz) {
-  z_stream z{};
-  REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
-  std::string out;
-  std::vector<char> buf(1 << 16);
-  std::size_t pos = 0;
-  bool member_done = false;
-  std::optional<std::string> result;
-  for (;;) {
-    if (member_done) {
-      if (pos == gz.size()) {
-        result = out;
-        break;
-      }
-      inflateReset(&z);
-      member_done = false;
-    }
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data() + pos));
-    z.avail_in = static_cast<uInt>(gz.size() - pos);
-    z.next_out = reinterpret_cast<Bytef*>(buf.data());
-    z.avail_out = static_cast<uInt>(buf.size());
-    const int rc = inflate(&z, Z_NO_FLUSH);
-    pos = gz.size() - z.avail_in;
-    out.append(buf.data(), buf.size() - z.avail_out);
-    if (rc == Z_STREAM_END) member_done = true;
-    else if (rc != Z_OK) break;  // Z_BUF_ERROR: no progress, so the input ended inside a member
-  }
-  inflateEnd(&z);
-  return result;
-}
 
 // StreamDecoder's reading of the file `path`; nullopt for an Error, which must
 // be Error(io) naming the file.
