@@ -48,7 +48,11 @@ struct BuildOptions {
   std::uint64_t max_record_bytes{64ull << 20};
   unsigned readers{1};
   unsigned workers{1};               // 0: readers hash their own batches
-  std::size_t chunk_bytes{4u << 20}; // unit of parallel parsing within a file
+  // Unit of parallel parsing within a file (and of decoded windows of a
+  // compressed one); 0: the default for the work, 4 MiB for a filter
+  // (build_filter, add_to_filter), 1 MiB for rows (select_rows, dedupe_rows:
+  // every batch in flight holds its chunk's records).
+  std::size_t chunk_bytes{0};
   std::size_t queue_batches{0};      // batches in flight per queue; 0 = 2 * (readers + workers)
   std::size_t max_reported_errors{10};
   // Polled between chunks; when it becomes true the build stops with

@@ -2,12 +2,14 @@
 // through the public API, rows into a string sink: empty keys, the header
 // once, a header that differs, a last record without a line end, and rows
 // byte-identical to the input's bytes whatever the thread split.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "csvbloom/error.hpp"
 #include "csvbloom/hash.hpp"
+#include "core/common/build_defaults.hpp"
 #include "csvbloom/rows.hpp"
 #include "temp_dir.hpp"
 
@@ -203,4 +205,22 @@ TEST_CASE("select_rows and dedupe_rows: empty lines before the header are not pr
     dedupe_rows(options({b, a}, s.readers, s.workers, s.chunk), seen, &sink);
     CHECK(sink.out == "id,email\r\n2,y\n1,x\n");
   }
+}
+
+TEST_CASE("chunk_bytes left at 0 is the work's default: 4 MiB for a filter, 1 MiB for rows", "[rows]") {
+  using csvbloom::detail::chunk_bytes_for;
+  using csvbloom::detail::Consumer;
+  CHECK(BuildOptions{}.chunk_bytes == 0);
+  CHECK(chunk_bytes_for(0, Consumer::filter) == 4u << 20);
+  CHECK(chunk_bytes_for(0, Consumer::rows) == 1u << 20);
+  CHECK(chunk_bytes_for(16, Consumer::rows) == 16);  // given: as given
+  CHECK(chunk_bytes_for(8u << 20, Consumer::filter) == 8u << 20);
+  TempDir t;
+  std::string csv = "id,email\n";
+  for (int i = 0; i < 3000; ++i) csv += std::to_string(i) + ",user" + std::to_string(i % 1000) + "@x\n";
+  const std::string path = t.file("a.csv", csv);
+  const BloomFilter f = filter_of({"user1@x", "user2@x"});
+  const std::string want = select(options({path}, 2, 0, 64), f, SelectMode::present);
+  CHECK(std::count(want.begin(), want.end(), '\n') == 7);  // the header, user1@x and user2@x 3 times each
+  CHECK(select(options({path}, 2, 0, 0), f, SelectMode::present) == want);
 }

@@ -50,6 +50,10 @@ inline constexpr std::uint64_t kRowsChunkBytes = 1u << 20;
 constexpr std::uint64_t default_chunk_bytes(Consumer consumer) noexcept {
   return consumer == Consumer::rows ? kRowsChunkBytes : kFilterChunkBytes;
 }
+// BuildOptions::chunk_bytes as a run uses it: 0 is the default for the work.
+constexpr std::uint64_t chunk_bytes_for(std::uint64_t given, Consumer consumer) noexcept {
+  return given ? given : default_chunk_bytes(consumer);
+}
 
 // The first input whose size can't be known before reading it ("-", a FIFO, a
 // device), which the size estimate can't use; "" when there is none.

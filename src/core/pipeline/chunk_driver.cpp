@@ -42,6 +42,7 @@
 #include "core/csv/byte_scan.hpp"
 #include "core/csv/record_splitter.hpp"
 #include "core/csv/simd_kernels.hpp"
+#include "core/common/build_defaults.hpp"
 #include "core/io/decoded_stream.hpp"
 #include "core/io/input_plan.hpp"
 #include "core/io/input_window.hpp"
@@ -1152,6 +1153,13 @@ BuildStats ChunkDriver::run() {
 BuildStats run_pipeline(const BuildOptions& options, BatchConsumer& consumer, BuildProgress* progress) {
   if (options.key.column_count() > kMaxKeyColumns)
     throw Error(ErrorKind::invalid_argument, "at most " + std::to_string(kMaxKeyColumns) + " key columns");
+  if (options.chunk_bytes == 0) {  // the library's default: the work's own (build_defaults.hpp)
+    BuildOptions resolved = options;
+    resolved.chunk_bytes = static_cast<std::size_t>(
+        chunk_bytes_for(0, consumer.wants_rows() ? Consumer::rows : Consumer::filter));
+    ChunkDriver driver(resolved, consumer, progress);
+    return driver.run();
+  }
   ChunkDriver driver(options, consumer, progress);
   return driver.run();
 }
