@@ -126,6 +126,11 @@ void check_output_path(const std::string& path, const std::string& flag, OutputK
                                                "which would replace it; give a regular file's path"));
 }
 
+void check_stdout_free_of_rows(const std::string& flag, const std::string& path, const std::string& rows_output) {
+  if (path == "-" && (rows_output.empty() || rows_output == "-"))
+    throw CLI::ValidationError(flag, "'-' is standard output, which carries the rows: give a file, or -o for the rows");
+}
+
 void check_filter_to_stdout(const std::string& flag) {
   if (::isatty(STDOUT_FILENO))
     throw CLI::ValidationError(flag, "'-' writes the filter to standard output, which is a terminal: redirect it");

@@ -60,6 +60,10 @@ enum class OutputKinds { file_only, device_in_place };
 void check_output_path(const std::string& path, const std::string& flag,
                        OutputKinds kinds = OutputKinds::file_only);
 
+// A second output (`flag`) given as "-" while standard output carries the
+// rows (`rows_output` "" or "-"): refused, naming `flag` (select, dedupe).
+void check_stdout_free_of_rows(const std::string& flag, const std::string& path, const std::string& rows_output);
+
 // A filter written to standard output ("-"): refused on a terminal (binary
 // bytes on the screen). Throws CLI::ValidationError naming `flag`.
 void check_filter_to_stdout(const std::string& flag);

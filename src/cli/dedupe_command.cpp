@@ -46,8 +46,7 @@ struct DedupeFlags {
 int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   setup_logging(f.verbosity);
   BuildOptions opt = input_options(f.in, detail::Consumer::rows);
-  if (f.stats_json == "-" && (f.output.empty() || f.output == "-"))
-    throw CLI::ValidationError("--stats-json", "'-' is standard output, which carries the rows: give a file, or -o for the rows");
+  check_stdout_free_of_rows("--stats-json", f.stats_json, f.output);
   // No output over an input it would destroy, or over another output. The
   // rows may replace an input (every input is read before the rename), and
   // --save may replace --filter (the documented way to keep a running filter).
@@ -92,8 +91,7 @@ int run_dedupe(DedupeFlags& f, CLI::App& cmd) {
   }
   std::unique_ptr<Output> saved;
   if (f.save == "-") {  // standard output, when the rows go to -o (until 2026-12-05 a file called "-")
-    if (f.output.empty() || f.output == "-")
-      throw CLI::ValidationError("--save", "'-' is standard output, which carries the rows: give a file, or -o for the rows");
+    check_stdout_free_of_rows("--save", f.save, f.output);
     if (f.stats_json == "-")
       throw CLI::ValidationError("--stats-json", "'-' is standard output, where --save - already writes the filter");
     check_filter_to_stdout("--save");

@@ -113,7 +113,7 @@ BuildOptions input_options(const InputFlags& f, detail::Consumer consumer) {
   opt.on_error = f.on_error == "skip" ? OnError::skip : OnError::fail;
   opt.allow_ragged = f.allow_ragged;
   opt.max_record_bytes = f.max_record_bytes;
-  opt.chunk_bytes = static_cast<std::size_t>(detail::chunk_bytes_for(f.chunk_size, consumer));
+  opt.chunk_bytes = static_cast<std::size_t>(f.chunk_size);  // 0: run_pipeline takes the work's default
   opt.queue_batches = f.queue_batches;
   detail::split_threads(threads, f.readers, f.workers, consumer, opt);  // shared with Python
   return opt;

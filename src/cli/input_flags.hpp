@@ -29,7 +29,8 @@ struct InputFlags {
   std::uint64_t max_record_bytes{64ull << 20};
   unsigned threads{0}, readers{0};
   int workers{-1};
-  // 0: not given, detail::default_chunk_bytes (4 MiB; 1 MiB for select and dedupe).
+  // 0: not given; the pipeline takes detail::default_chunk_bytes (4 MiB; 1 MiB
+  // for select and dedupe), as for a C++ caller's BuildOptions.
   std::uint64_t chunk_size{0};
   std::size_t queue_batches{0};
 };

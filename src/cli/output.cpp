@@ -77,14 +77,14 @@ void Output::write_lent(std::string_view bytes) {
       last.iov_len += bytes.size();
       return;
     }
-    if (lent_.size() == IOV_MAX) write_out();
+    if (lent_.size() == IOV_MAX) flush();
   }
   lent_.push_back({const_cast<char*>(bytes.data()), bytes.size()});
 }
 
 void Output::end_batch() {
   if (lent_bytes_ >= kCopyLentBelow || buf_.size() + lent_bytes_ > kOutputBuffer) {
-    write_out();
+    flush();
     return;
   }
   if (buf_.capacity() < kOutputBuffer) buf_.reserve(kOutputBuffer);
@@ -93,7 +93,7 @@ void Output::end_batch() {
   lent_bytes_ = 0;
 }
 
-void Output::write_out() {
+void Output::flush() {
   std::vector<iovec> pieces;
   pieces.swap(lent_);  // cleared whatever happens: the batch that lent them goes back to the pool
   lent_bytes_ = 0;
@@ -113,8 +113,6 @@ void Output::write_out() {
   pieces.clear();
   if (lent_.capacity() < pieces.capacity()) lent_.swap(pieces);  // keep the storage
 }
-
-void Output::flush() { write_out(); }
 
 std::size_t Output::written(ssize_t n) {
   if (n < 0 && errno == EINTR) return 0;

@@ -62,9 +62,8 @@ class Output final : public RowSink {
   void commit();
 
  private:
-  void flush();
   void write_all(const char* p, std::size_t n);
-  void write_out();  // the buffer, then the lent pieces
+  void flush();  // the buffer, then the lent pieces
   // A write(2)/writev(2) result: throws Error(io) for an error (ends quietly
   // by SIGPIPE for a closed pipe on standard output or a FIFO), else returns
   // the bytes written; 0 for EINTR.

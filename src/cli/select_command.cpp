@@ -37,10 +37,9 @@ int run_select(SelectFlags& f) {
   apply_filter_key(lf.metadata.key, f.filter, f.in, opt);
   if (!f.output.empty() && f.output != "-") check_output_path(f.output, "--output", OutputKinds::device_in_place);
   check_apart("--output", f.output, {{"the filter", f.filter}});  // an input CSV may be replaced by its own rows
-  if (f.stats_json == "-" && (f.count || f.output.empty() || f.output == "-"))
-    throw CLI::ValidationError("--stats-json", f.count ? "'-' is standard output, which carries the count: give a file"
-                                                       : "'-' is standard output, which carries the rows: give a file, "
-                                                         "or -o for the rows");
+  if (f.count && f.stats_json == "-")
+    throw CLI::ValidationError("--stats-json", "'-' is standard output, which carries the count: give a file");
+  check_stdout_free_of_rows("--stats-json", f.stats_json, f.output);
   if (!f.stats_json.empty()) {
     std::vector<NamedPath> reads = named_inputs(opt.inputs);
     reads.push_back({"the filter", f.filter});

@@ -53,11 +53,10 @@ constexpr double kDedupeFpr = 1e-6;
 // per batch of rows rather than per row.
 constexpr std::size_t kOutputBuffer = 1u << 20;
 
-// The path of an `output` that is one, else "" (None, a file object).
-std::string output_path(py::handle output) {
-  if (py::isinstance<py::str>(output) || py::hasattr(output, "__fspath__")) return one_path(output, "output");
-  return {};
-}
+// Whether an `output` is a path (str or os.PathLike), not None or a file object.
+bool is_path(py::handle output) { return py::isinstance<py::str>(output) || py::hasattr(output, "__fspath__"); }
+// The path of an `output` that is one, else "".
+std::string output_path(py::handle output) { return is_path(output) ? one_path(output, "output") : std::string(); }
 
 // The three kinds of `output` behind one RowSink.
 class PyRowOutput final : public RowSink {
@@ -66,7 +65,7 @@ class PyRowOutput final : public RowSink {
   explicit PyRowOutput(py::handle output) {
     if (output.is_none()) {
       to_memory_ = true;
-    } else if (py::isinstance<py::str>(output) || py::hasattr(output, "__fspath__")) {
+    } else if (is_path(output)) {
       path_ = one_path(output, "output");
       check_output_path(path_);
       file_ = std::make_unique<detail::AtomicFileWriter>(path_);  // an unwritable directory fails now
@@ -204,7 +203,8 @@ py::dict dedupe(py::object inputs_arg, py::object output, py::object key, py::ob
   std::optional<BloomFilter> filter;
   std::string seen_path;
   if (!seen_arg.is_none()) {
-    const std::string seen = seen_path = filter_path(seen_arg, "filter");
+    seen_path = filter_path(seen_arg, "filter");
+    const std::string& seen = seen_path;
     if (!capacity_arg.is_none()) invalid("capacity: comes from the filter given with filter= (" + seen + ")");
     if (fpr != kDedupeFpr) invalid("fpr: comes from the filter given with filter= (" + seen + ")");
     if (trim || lowercase) invalid("trim, lowercase: come from the filter given with filter= (" + seen + ")");

@@ -44,7 +44,7 @@ struct DecodedWindow {
   bool terminal{false};             // the empty window after the last
   std::exception_ptr error;         // a terminal window after a decoding error
   Buffer<char> bytes;               // [begin - prefix, end), prefix = begin ? 1 : 0
-  std::size_t capacity{0};          // of bytes (reused: see DecodedStream::spare_)
+  std::size_t capacity{0};          // of bytes (reused: see WindowBufferPool)
   const char* at(std::uint64_t offset) const noexcept { return bytes.get() + (offset - (begin - (begin ? 1 : 0))); }
   std::uint64_t first_offset() const noexcept { return begin ? begin - 1 : 0; }
 };

@@ -1153,14 +1153,15 @@ BuildStats ChunkDriver::run() {
 BuildStats run_pipeline(const BuildOptions& options, BatchConsumer& consumer, BuildProgress* progress) {
   if (options.key.column_count() > kMaxKeyColumns)
     throw Error(ErrorKind::invalid_argument, "at most " + std::to_string(kMaxKeyColumns) + " key columns");
-  if (options.chunk_bytes == 0) {  // the library's default: the work's own (build_defaults.hpp)
-    BuildOptions resolved = options;
-    resolved.chunk_bytes = static_cast<std::size_t>(
+  // chunk_bytes 0 is the work's own default (build_defaults.hpp), for the
+  // CLI, Python and C++ callers alike.
+  std::optional<BuildOptions> resolved;
+  if (options.chunk_bytes == 0) {
+    resolved.emplace(options);
+    resolved->chunk_bytes = static_cast<std::size_t>(
         chunk_bytes_for(0, consumer.wants_rows() ? Consumer::rows : Consumer::filter));
-    ChunkDriver driver(resolved, consumer, progress);
-    return driver.run();
   }
-  ChunkDriver driver(options, consumer, progress);
+  ChunkDriver driver(resolved ? *resolved : options, consumer, progress);
   return driver.run();
 }
 
